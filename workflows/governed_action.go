@@ -127,7 +127,8 @@ func (r *run) record() {
 		WorkflowID:   r.state.WorkflowID,
 		UpdatedAt:    r.state.UpdatedAt,
 	}
-	err := workflow.ExecuteActivity(storeOptions(r.ctx), act.RecordAction, rec).Get(r.ctx, nil)
+	// A local activity keeps the history short: one marker event per write.
+	err := workflow.ExecuteLocalActivity(projectionOptions(r.ctx), "RecordAction", rec).Get(r.ctx, nil)
 	if err != nil {
 		workflow.GetLogger(r.ctx).Error("Projection write failed", "action_id", r.state.ID, "status", r.state.Status, "error", err)
 	}
