@@ -165,11 +165,11 @@ func TestIdempotencyKeyReturnsSameAction(t *testing.T) {
 // no token, secret or price.
 func (s *stack) checkSearchAttributes(id string) {
 	s.t.Helper()
-	desc, err := s.temporal.DescribeWorkflowExecution(context.Background(), workflows.WorkflowID(tenant, "e2e-lifecycle-1"), "")
+	desc, err := s.temporal.DescribeWorkflow(context.Background(), workflows.WorkflowID(tenant, "e2e-lifecycle-1"), "")
 	if err != nil {
 		s.t.Fatalf("describe workflow of %s: %v", id, err)
 	}
-	fields := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
+	fields := desc.RawResponse.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
 	want := map[string]string{
 		workflows.SearchAttrTenant:   tenant,
 		workflows.SearchAttrKind:     workflows.KindListingPriceSet,

@@ -23,6 +23,7 @@ import (
 	"github.com/noterp/noterp/internal/amazon/lwa"
 	"github.com/noterp/noterp/internal/amazon/spapi"
 	"github.com/noterp/noterp/internal/amazonsim"
+	"github.com/noterp/noterp/internal/devstack"
 	"github.com/noterp/noterp/internal/secrets"
 	"github.com/noterp/noterp/internal/store"
 	"github.com/noterp/noterp/internal/testenv"
@@ -87,7 +88,7 @@ func newStack(t *testing.T, inProcessWorker bool) *stack {
 		t.Fatal(err)
 	}
 
-	s.temporal, err = client.Dial(client.Options{HostPort: s.temporalHP, Logger: worker.NewLogger(s.logger)})
+	s.temporal, err = client.Dial(client.Options{HostPort: s.temporalHP, Logger: devstack.TemporalLogger(s.logger)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,12 +136,6 @@ type response struct {
 	status int
 	body   map[string]any
 	raw    []byte
-}
-
-func (r response) errorCode() string {
-	e, _ := r.body["error"].(map[string]any)
-	code, _ := e["code"].(string)
-	return code
 }
 
 func (r response) errorMessage() string {

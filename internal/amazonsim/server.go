@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -316,5 +315,3 @@ func writeControlError(w http.ResponseWriter, status int, format string, args ..
 	writeJSON(w, status, map[string]string{"error": fmt.Sprintf(format, args...)}, 0)
 }
 
-// errBodyTooLarge marks a request body over the size limit.
-var errBodyTooLarge = errors.New("request body too large")
