@@ -15,6 +15,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/noterp/noterp/activities"
+	"github.com/noterp/noterp/internal/money"
 	"github.com/noterp/noterp/internal/store"
 	"github.com/noterp/noterp/workflows"
 )
@@ -144,8 +146,10 @@ func (r *historyRenderer) render(e *historypb.HistoryEvent) (TimelineEvent, bool
 		ev.Detail = map[string]any{"activity": attrs.GetActivityType().GetName()}
 
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+		attrs := e.GetActivityTaskCompletedEventAttributes()
 		ev.Type = "activity.completed"
-		ev.Detail = map[string]any{"activity": r.activities[e.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()]}
+		ev.Detail = map[string]any{"activity": r.activities[attrs.GetScheduledEventId()]}
+		r.addEvidence(ev.Detail, attrs.GetResult())
 
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED:
 		attrs := e.GetActivityTaskFailedEventAttributes()
@@ -189,6 +193,10 @@ func (r *historyRenderer) render(e *historypb.HistoryEvent) (TimelineEvent, bool
 
 	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
 		ev.Type = "workflow.completed"
+		var final workflows.ActionState
+		if r.decodeFirst(e.GetWorkflowExecutionCompletedEventAttributes().GetResult(), &final) {
+			ev.Detail = map[string]any{"status": final.Status, "statusReason": final.StatusReason}
+		}
 
 	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
 		ev.Type = "workflow.failed"
@@ -217,6 +225,40 @@ func (r *historyRenderer) render(e *historypb.HistoryEvent) (TimelineEvent, bool
 		return ev, false
 	}
 	return ev, true
+}
+
+// activityEvidence is the part of an activity result an auditor needs:
+// the outcome, the price observed and Amazon's response metadata. The
+// fields cover every activity result type in package activities.
+type activityEvidence struct {
+	Outcome  string                     `json:"outcome"`
+	Reason   string                     `json:"reason"`
+	Status   string                     `json:"status"`
+	OurPrice *money.Money               `json:"ourPrice"`
+	Response *activities.AmazonResponse `json:"response"`
+}
+
+// addEvidence copies the evidence fields of an activity result into detail.
+func (r *historyRenderer) addEvidence(detail map[string]any, result *commonpb.Payloads) {
+	var ev activityEvidence
+	if !r.decodeFirst(result, &ev) {
+		return
+	}
+	if ev.Outcome != "" {
+		detail["outcome"] = ev.Outcome
+	}
+	if ev.Reason != "" {
+		detail["reason"] = ev.Reason
+	}
+	if ev.Status != "" {
+		detail["status"] = ev.Status
+	}
+	if ev.OurPrice != nil && !ev.OurPrice.IsZero() {
+		detail["ourPrice"] = ev.OurPrice
+	}
+	if ev.Response != nil && ev.Response.Operation != "" {
+		detail["amazon"] = ev.Response
+	}
 }
 
 // decodeFirst decodes the first payload into valuePtr and reports success.

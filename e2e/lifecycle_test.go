@@ -107,11 +107,18 @@ func TestPriceChangeLifecycleThroughAPI(t *testing.T) {
 		t.Fatalf("decode history: %v: %s", err, hist.raw)
 	}
 	actors := map[string]bool{}
+	var applied bool
 	for _, e := range timeline.Events {
 		if e.Time == "" || e.Type == "" {
 			t.Errorf("history event without time or type: %+v", e)
 		}
 		actors[e.Actor] = true
+		if e.Type == "activity.completed" && strings.Contains(string(e.Detail), `"activity":"ApplyPrice"`) {
+			applied = strings.Contains(string(e.Detail), resp.SubmissionID) && strings.Contains(string(e.Detail), resp.RequestID)
+		}
+	}
+	if !applied {
+		t.Errorf("history has no ApplyPrice event with Amazon's submission %s and request %s: %s", resp.SubmissionID, resp.RequestID, hist.raw)
 	}
 	for _, who := range []string{"demo-requester", "demo-approver", "demo-reviewer"} {
 		if !actors[who] {
