@@ -14,14 +14,19 @@ import (
 //     by sleeping inside the activity, so one throttled seller does not hold
 //     a worker slot;
 //   - 5xx and network errors retry with the workflow's backoff;
-//   - a revoked seller authorization, rejected app credentials, a missing
-//     listing and any other 4xx never retry.
+//   - a revoked seller authorization (or an access token refused again
+//     right after a refresh), rejected app credentials, a missing listing
+//     and any other 4xx never retry.
 func classify(err error) error {
 	switch {
 	case errors.Is(err, lwa.ErrAuthorizationRevoked):
 		return nonRetryable(ErrTypeAuthorizationRevoked, err)
 	case errors.Is(err, lwa.ErrClientRejected), errors.Is(err, spapi.ErrAppCredentialsExpired):
 		return nonRetryable(ErrTypeAppCredentials, err)
+	case spapi.IsAccessTokenRejected(err):
+		// A freshly refreshed token was refused too: treat it like a
+		// revoked authorization rather than retrying.
+		return nonRetryable(ErrTypeAuthorizationRevoked, err)
 	}
 
 	var apiErr *spapi.Error
@@ -44,4 +49,14 @@ func classify(err error) error {
 // nonRetryable wraps err in a non-retryable application error of errType.
 func nonRetryable(errType string, err error) error {
 	return temporal.NewNonRetryableApplicationError(err.Error(), errType, err)
+}
+
+// answerLost reports whether a write failed without a usable answer from
+// Amazon: the request may have been received and applied, so the write
+// must not be sent again. spapi.ErrNotSent means the request never left,
+// and an *spapi.Error is Amazon's answer; anything else (a broken
+// connection, a timeout, a 2xx body that could not be read) counts as lost.
+func answerLost(err error) bool {
+	var apiErr *spapi.Error
+	return !errors.Is(err, spapi.ErrNotSent) && !errors.As(err, &apiErr)
 }

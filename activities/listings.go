@@ -154,6 +154,11 @@ func (a *Activities) ApplyPrice(ctx context.Context, change PriceChange) (ApplyR
 		return result, nil
 	}
 
+	offer, err := listing.SetOurPrice(before.PurchasableOffer, ref.MarketplaceID, change.Target)
+	if err != nil {
+		return ApplyResult{}, nonRetryable(ErrTypeInvalidInput, fmt.Errorf("listing %s of seller %s: %w", ref.SKU, ref.SellerID, err))
+	}
+
 	prior, err := a.Store.BeginExecution(ctx, ref.Tenant, actionID)
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("store execution record of %s: %w", actionID, err)
@@ -169,11 +174,6 @@ func (a *Activities) ApplyPrice(ctx context.Context, change PriceChange) (ApplyR
 		log.Warn("Execution record found from an earlier attempt; not writing again", zap.String("action_id", actionID), zap.String("state", prior.State))
 		return result, nil
 	}
-
-	offer, err := listing.SetOurPrice(before.PurchasableOffer, ref.MarketplaceID, change.Target)
-	if err != nil {
-		return ApplyResult{}, nonRetryable(ErrTypeInvalidInput, fmt.Errorf("listing %s of seller %s: %w", ref.SKU, ref.SellerID, err))
-	}
 	result.Sent = offer
 
 	stop := heartbeatUntilDone(ctx)
@@ -181,9 +181,15 @@ func (a *Activities) ApplyPrice(ctx context.Context, change PriceChange) (ApplyR
 		MarketplaceIDs: []string{ref.MarketplaceID},
 	})
 	stop()
+	if err != nil && answerLost(err) {
+		// Amazon may have received the write, so the record stays
+		// "sending" and a retry leaves the outcome to verification.
+		log.Warn("Answer to the price write lost; it will not be sent again", zap.String("action_id", actionID), zap.Error(err))
+		return ApplyResult{}, classify(fmt.Errorf("patch price of listing %s of seller %s: %w", ref.SKU, ref.SellerID, err))
+	}
 	if err != nil {
-		// Nothing took effect on an error answer, so the record is cleared
-		// to let the retry send the write.
+		// Nothing took effect on an error answer, so the record is marked
+		// failed to let the retry send the write.
 		rec := ExecutionRecord{ActionID: actionID, Tenant: ref.Tenant, State: "failed", HTTPStatus: statusOf(err)}
 		if ferr := a.Store.FinishExecution(ctx, rec); ferr != nil {
 			log.Error("Storing the failed execution failed", zap.Error(ferr))

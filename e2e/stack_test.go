@@ -37,7 +37,7 @@ const tenant = "demo"
 
 // stack is one NotERP deployment for a test.
 type stack struct {
-	t           *testing.T
+	t           testing.TB
 	temporal    client.Client
 	temporalHP  string
 	databaseURL string
@@ -50,14 +50,16 @@ type stack struct {
 	secretsFile string
 	secretsKey  []byte
 	logger      *zap.Logger
+	// pollInterval is the wait between state reads in waitFor.
+	pollInterval time.Duration
 }
 
 // newStack starts PostgreSQL (a fresh database), the simulator, the API
 // and, with inProcessWorker, a worker in this process.
-func newStack(t *testing.T, inProcessWorker bool) *stack {
+func newStack(t testing.TB, inProcessWorker bool) *stack {
 	t.Helper()
 	ctx := context.Background()
-	s := &stack{t: t, logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))}
+	s := &stack{t: t, logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), pollInterval: 200 * time.Millisecond}
 
 	s.temporalHP = testenv.Temporal(t)
 	s.databaseURL = testenv.Postgres(t)
@@ -233,7 +235,7 @@ func (s *stack) waitFor(id, what string, cond func(workflows.ActionState) bool) 
 		if time.Now().After(deadline) {
 			s.t.Fatalf("action %s never reached %s: status %s (%s)", id, what, st.Status, st.StatusReason)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(s.pollInterval)
 	}
 }
 

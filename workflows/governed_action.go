@@ -180,7 +180,7 @@ func (r *run) listingRef() activities.ListingRef {
 func errorReason(err error) string {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
-		return appErr.Error()
+		return appErr.Message()
 	}
 	return err.Error()
 }

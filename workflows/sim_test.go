@@ -205,7 +205,7 @@ func TestSimAcceptedButNotAppliedFails(t *testing.T) {
 		t.Errorf("reason = %q, want not_applied with the observed price", st.StatusReason)
 	}
 	if st.Execution == nil || st.Execution.Result == nil || st.Execution.Result.Outcome != activities.OutcomeSubmitted {
-		t.Errorf("execution = %+v, want submitted: Amazon answered ACCEPTED", st.Execution)
+		t.Errorf("execution = %+v, want submitted: Amazon returned ACCEPTED", st.Execution)
 	}
 	v := st.Verification
 	if v == nil || v.Outcome != workflows.VerificationNotApplied || v.Last == nil {
@@ -238,7 +238,7 @@ func TestSimRejectedSubmissionAfterValidPreviewFails(t *testing.T) {
 	}
 	result := st.Execution.Result
 	if result == nil || result.Outcome != activities.OutcomeRejectedByAmazon || result.Response == nil || result.Response.Status != "INVALID" || len(result.Response.Issues) == 0 {
-		t.Errorf("execution result = %+v, want rejected_by_amazon with Amazon's INVALID answer and issues", result)
+		t.Errorf("execution result = %+v, want rejected_by_amazon with Amazon's INVALID response and issues", result)
 	}
 	if n := s.calls(amazonsim.OperationPatchListingsItem); n != 2 {
 		t.Errorf("patchListingsItem requests = %d, want 2: one preview and one submission, never retried", n)
@@ -279,5 +279,24 @@ func TestSimRevokedSellerAfterApprovalBlocksAuth(t *testing.T) {
 	}
 	if s.store.lockCount() != 0 {
 		t.Errorf("locks left held: %d", s.store.lockCount())
+	}
+}
+
+func TestSimExecutionErrorStatesCauseOnce(t *testing.T) {
+	s := newSimScenario(t, "22.49")
+	s.at(time.Minute, func() {
+		s.sim.RevokeSeller(amazonsim.DemoSellerID)
+		s.approve("approve", approver)
+	})
+
+	st := s.run()
+
+	if st.Execution == nil {
+		t.Fatalf("execution = nil, want the failed attempt recorded (status %s: %s)", st.Status, st.StatusReason)
+	}
+	// Approvers and auditors read this error, so Amazon's error code
+	// appears once, not once per layer that wrapped it.
+	if n := strings.Count(st.Execution.Error, "invalid_grant"); n != 1 {
+		t.Errorf("execution error names invalid_grant %d times, want once:\n%s", n, st.Execution.Error)
 	}
 }

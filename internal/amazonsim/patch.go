@@ -13,6 +13,8 @@ type patchOperation struct {
 	// value is the raw JSON array; entries is the same array decoded.
 	value   json.RawMessage
 	entries []map[string]any
+	// marketplaceIDs are the request's marketplaces, which scope replace.
+	marketplaceIDs []string
 }
 
 // selectorKeys are the fields that identify one entry of an attribute array,
@@ -21,8 +23,10 @@ type patchOperation struct {
 var selectorKeys = []string{"marketplace_id", "language_tag", "audience", "fulfillment_channel_code"}
 
 // applyPatches returns a copy of attributes with patches applied the way
-// Amazon applies them. replace swaps the whole attribute, so sibling fields
-// the patch does not resend are lost. merge updates the fields of the
+// Amazon applies them. replace swaps the attribute's entries for the
+// request's marketplaces, so sibling fields the patch does not resend are
+// lost; entries of other marketplaces stay, because a request acts only on
+// the marketplaces it names. merge updates the fields of the
 // entries with the same selectors. add replaces or appends entries. delete
 // removes the entries matching the given selectors, or the whole attribute
 // when no value is given.
@@ -35,7 +39,7 @@ func applyPatches(attributes map[string]json.RawMessage, patches []patchOperatio
 	for _, patch := range patches {
 		switch patch.op {
 		case "replace":
-			result[patch.name] = patch.value
+			result[patch.name] = replaceEntries(result[patch.name], patch)
 		case "add":
 			result[patch.name] = encodeEntries(addEntries(decodeEntries(result[patch.name]), patch.entries))
 		case "merge":
@@ -50,6 +54,29 @@ func applyPatches(attributes map[string]json.RawMessage, patches []patchOperatio
 		}
 	}
 	return result
+}
+
+// replaceEntries returns the attribute with the entries of the patch's
+// marketplaces replaced by the patch value. Entries without a
+// marketplace_id belong to every marketplace and are replaced too.
+// NOTE: Amazon documents that replace swaps the whole attribute but not
+// whether entries of marketplaces outside the request survive; keeping them
+// matches getListingsItem, which returns only the requested marketplaces.
+func replaceEntries(existing json.RawMessage, patch patchOperation) json.RawMessage {
+	if len(patch.marketplaceIDs) == 0 {
+		return patch.value
+	}
+	var kept []map[string]any
+	for _, entry := range decodeEntries(existing) {
+		id, ok := entry["marketplace_id"].(string)
+		if ok && !contains(patch.marketplaceIDs, id) {
+			kept = append(kept, entry)
+		}
+	}
+	if len(kept) == 0 {
+		return patch.value
+	}
+	return encodeEntries(append(kept, patch.entries...))
 }
 
 func addEntries(existing, added []map[string]any) []map[string]any {

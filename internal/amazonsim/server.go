@@ -314,4 +314,3 @@ func writeErrors(w http.ResponseWriter, status int, rate float64, entries ...err
 func writeControlError(w http.ResponseWriter, status int, format string, args ...any) {
 	writeJSON(w, status, map[string]string{"error": fmt.Sprintf(format, args...)}, 0)
 }
-

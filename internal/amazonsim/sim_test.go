@@ -735,3 +735,28 @@ func TestListenAndServeStopsWithContext(t *testing.T) {
 		t.Errorf("ListenAndServe after cancel = %v, want nil", err)
 	}
 }
+
+func TestReplaceKeepsOtherMarketplacesEntries(t *testing.T) {
+	h := newHarness(t)
+	h.sim.PutListing(DemoSellerID, "NOTERP-NA-001", "PRODUCT", map[string]json.RawMessage{
+		"purchasable_offer": json.RawMessage(`[` +
+			`{"marketplace_id":"ATVPDKIKX0DER","currency":"USD","audience":"ALL","our_price":[{"schedule":[{"value_with_tax":10.00}]}]},` +
+			`{"marketplace_id":"A2EUQ1WTGCTBG2","currency":"CAD","audience":"ALL","our_price":[{"schedule":[{"value_with_tax":13.50}]}]}]`),
+	})
+
+	body := `{"productType":"PRODUCT","patches":[{"op":"replace","path":"/attributes/purchasable_offer",` +
+		`"value":[{"marketplace_id":"ATVPDKIKX0DER","currency":"USD","audience":"ALL","our_price":[{"schedule":[{"value_with_tax":9.50}]}]}]}]}`
+	if res := h.patch("NOTERP-NA-001", "marketplaceIds=ATVPDKIKX0DER", body); res.status != http.StatusOK {
+		t.Fatalf("patch: HTTP %d %s", res.status, res.body)
+	}
+	h.clock.Advance(DefaultApplyDelay)
+
+	state, _ := h.sim.Listing(DemoSellerID, "NOTERP-NA-001")
+	offer := string(state.Attributes["purchasable_offer"])
+	if !strings.Contains(offer, "9.5") || strings.Contains(offer, `"value_with_tax":10`) {
+		t.Errorf("US offer after replace = %s, want 9.50 only", offer)
+	}
+	if !strings.Contains(offer, "A2EUQ1WTGCTBG2") || !strings.Contains(offer, "13.5") {
+		t.Errorf("replace for the US dropped the Canadian offer: %s", offer)
+	}
+}

@@ -60,6 +60,9 @@ func (s *Server) handlePatchListingsItem(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	issues = append(issues, validateAttributes(patches, marketplaceIDs)...)
+	for i := range patches {
+		patches[i].marketplaceIDs = marketplaceIDs
+	}
 
 	response := submissionResponse{SKU: req.sku, SubmissionID: randomHex(16), Issues: issues}
 	if contains(included, "identifiers") {

@@ -147,7 +147,7 @@ type call struct {
 func (c *Client) do(ctx context.Context, req call) (Response, []byte, error) {
 	token, err := c.tokens.AccessToken(ctx, req.sellerID)
 	if err != nil {
-		return Response{}, nil, fmt.Errorf("spapi: %s for seller %s, SKU %q: get access token: %w", req.operation, req.sellerID, req.sku, err)
+		return Response{}, nil, fmt.Errorf("spapi: %s for seller %s, SKU %q: get access token: %w: %w", req.operation, req.sellerID, req.sku, ErrNotSent, err)
 	}
 
 	resp, body, err := c.send(ctx, req, token)
@@ -165,7 +165,7 @@ func (c *Client) do(ctx context.Context, req call) (Response, []byte, error) {
 
 	token, err = c.tokens.AccessToken(ctx, req.sellerID)
 	if err != nil {
-		return resp, nil, fmt.Errorf("spapi: %s for seller %s, SKU %q: refresh access token after HTTP 403: %w", req.operation, req.sellerID, req.sku, err)
+		return resp, nil, fmt.Errorf("spapi: %s for seller %s, SKU %q: refresh access token after HTTP 403: %w: %w", req.operation, req.sellerID, req.sku, ErrNotSent, err)
 	}
 	return c.send(ctx, req, token)
 }
@@ -183,7 +183,7 @@ func (c *Client) send(ctx context.Context, req call, token string) (Response, []
 	}
 	httpReq, err := http.NewRequestWithContext(ctx, req.method, target, body)
 	if err != nil {
-		return Response{}, nil, fmt.Errorf("spapi: %s for seller %s, SKU %q: build request: %w", req.operation, req.sellerID, req.sku, err)
+		return Response{}, nil, fmt.Errorf("spapi: %s for seller %s, SKU %q: build request: %w: %w", req.operation, req.sellerID, req.sku, ErrNotSent, err)
 	}
 	httpReq.Header.Set("x-amz-access-token", token)
 	httpReq.Header.Set("User-Agent", c.userAgent)

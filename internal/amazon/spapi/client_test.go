@@ -332,6 +332,9 @@ func TestSecondTokenRefusalReturnsError(t *testing.T) {
 	if got := env.sim.Calls()[env.demo.SellerID][amazonsim.OperationGetListingsItem]; got != 2 {
 		t.Errorf("GET calls = %d, want exactly 2", got)
 	}
+	if !IsAccessTokenRejected(err) || errors.Is(err, ErrNotSent) {
+		t.Errorf("IsAccessTokenRejected = %v, ErrNotSent = %v; want true, false", IsAccessTokenRejected(err), errors.Is(err, ErrNotSent))
+	}
 }
 
 func TestRevokedOrInvalidTokenRetriesOnce(t *testing.T) {
@@ -524,6 +527,9 @@ func TestTokenProviderErrorsPassThrough(t *testing.T) {
 
 		if !errors.Is(err, sentinel) {
 			t.Errorf("error = %v, want it to wrap %v", err, sentinel)
+		}
+		if !errors.Is(err, ErrNotSent) {
+			t.Errorf("error = %v, want it to wrap ErrNotSent: no request left the client", err)
 		}
 	}
 	if len(rec.requests) != 0 {

@@ -128,6 +128,20 @@ func (e *Error) appCredentialsExpired() bool {
 	return false
 }
 
+// ErrNotSent marks a failure before the request left the client, such as
+// a token that could not be had. Amazon cannot have acted on it, so a write
+// that fails with it may be sent again.
+var ErrNotSent = errors.New("request not sent")
+
+// IsAccessTokenRejected reports whether err is a 403 whose body says the
+// access token is expired, revoked, malformed or invalid. The client has
+// already refreshed the token and retried once when it returns such an
+// error, so the seller's authorization is the likely cause.
+func IsAccessTokenRejected(err error) bool {
+	var apiErr *Error
+	return errors.As(err, &apiErr) && apiErr.accessTokenRejected()
+}
+
 // IsThrottled reports whether err is an *Error with HTTP 429.
 func IsThrottled(err error) bool {
 	var apiErr *Error
