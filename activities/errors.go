@@ -51,11 +51,12 @@ func nonRetryable(errType string, err error) error {
 	return temporal.NewNonRetryableApplicationError(err.Error(), errType, err)
 }
 
-// answerLost reports whether a write failed without a usable answer from
-// Amazon: the request may have been received and applied, so the write
-// must not be sent again. spapi.ErrNotSent means the request never left,
-// and an *spapi.Error is Amazon's answer; anything else (a broken
-// connection, a timeout, a 2xx body that could not be read) counts as lost.
+// answerLost reports whether a write failed without a usable response from
+// Amazon. Amazon may then have received and applied the request, so the
+// write must not be sent again. spapi.ErrNotSent means the request never
+// left, and an *spapi.Error is Amazon's response. Anything else, such as a
+// broken connection, a timeout or a 2xx body that could not be read,
+// counts as lost.
 func answerLost(err error) bool {
 	var apiErr *spapi.Error
 	return !errors.Is(err, spapi.ErrNotSent) && !errors.As(err, &apiErr)

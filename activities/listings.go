@@ -105,8 +105,8 @@ func patchBody(productType string, offer json.RawMessage) spapi.PatchRequest {
 	}
 }
 
-// PreviewPrice asks Amazon to validate the change without applying it
-// (mode=VALIDATION_PREVIEW). Its answer is advisory evidence.
+// PreviewPrice sends the change with mode=VALIDATION_PREVIEW, so Amazon
+// validates it without applying it. The result is advisory evidence.
 func (a *Activities) PreviewPrice(ctx context.Context, change PriceChange) (PreviewResult, error) {
 	ref := change.Listing
 	offer, err := listing.SetOurPrice(change.Snapshot.PurchasableOffer, ref.MarketplaceID, change.Target)
@@ -184,12 +184,12 @@ func (a *Activities) ApplyPrice(ctx context.Context, change PriceChange) (ApplyR
 	if err != nil && answerLost(err) {
 		// Amazon may have received the write, so the record stays
 		// "sending" and a retry leaves the outcome to verification.
-		log.Warn("Answer to the price write lost; it will not be sent again", zap.String("action_id", actionID), zap.Error(err))
+		log.Warn("Response to the price write lost; the write will not be sent again", zap.String("action_id", actionID), zap.Error(err))
 		return ApplyResult{}, classify(fmt.Errorf("patch price of listing %s of seller %s: %w", ref.SKU, ref.SellerID, err))
 	}
 	if err != nil {
-		// Nothing took effect on an error answer, so the record is marked
-		// failed to let the retry send the write.
+		// Nothing took effect when Amazon responded with an error, so the
+		// record is marked failed to let the retry send the write.
 		rec := ExecutionRecord{ActionID: actionID, Tenant: ref.Tenant, State: "failed", HTTPStatus: statusOf(err)}
 		if ferr := a.Store.FinishExecution(ctx, rec); ferr != nil {
 			log.Error("Storing the failed execution failed", zap.Error(ferr))
@@ -201,7 +201,7 @@ func (a *Activities) ApplyPrice(ctx context.Context, change PriceChange) (ApplyR
 	result.Response = &response
 	rec := ExecutionRecord{ActionID: actionID, Tenant: ref.Tenant, State: "sent", HTTPStatus: resp.StatusCode, RequestID: resp.RequestID, SubmissionID: sub.SubmissionID, Status: sub.Status}
 	if err := a.Store.FinishExecution(ctx, rec); err != nil {
-		log.Error("Storing Amazon's answer failed; the write was sent", zap.String("amazon_request_id", resp.RequestID), zap.Error(err))
+		log.Error("Storing Amazon's response failed; the write was sent", zap.String("amazon_request_id", resp.RequestID), zap.Error(err))
 	}
 
 	if sub.Status != "ACCEPTED" || hasError(sub.Issues) {

@@ -29,7 +29,7 @@ func BenchmarkProposeUntilPendingApproval(b *testing.B) {
 // all are pending approval; the custom metric is proposals per second.
 // All proposals read and preview the same seller's listing, so the
 // simulator's published per-seller token buckets (getListingsItem 5/s,
-// patchListingsItem 5/s) answer many of them with 429, and the retries
+// patchListingsItem 5/s) reject many of them with 429, and the retries
 // that follow are part of what is measured.
 func BenchmarkConcurrentProposals(b *testing.B) {
 	const batch = 50

@@ -133,7 +133,7 @@ func newStack(t testing.TB, inProcessWorker bool) *stack {
 	return s
 }
 
-// response is a decoded API answer.
+// response is a decoded API response.
 type response struct {
 	status int
 	body   map[string]any

@@ -35,7 +35,7 @@ func SearchAttributes(in ActionInput) temporal.SearchAttributes {
 var act *activities.Activities
 
 // GovernedAction runs one governed action: propose, approve, execute,
-// verify and review. It returns the final state; an action that ends
+// verify and review, and returns the final state. An action that ends
 // blocked, rejected, expired, cancelled, stale or failed still completes
 // the workflow successfully, because the ending is a business outcome.
 func GovernedAction(ctx workflow.Context, in ActionInput) (ActionState, error) {
