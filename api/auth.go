@@ -63,9 +63,13 @@ func requireRole(c echo.Context, what string, roles ...string) (workflows.Princi
 			return p, nil
 		}
 	}
+	held := "no roles"
+	if len(p.Roles) > 0 {
+		held = strings.Join(p.Roles, ", ")
+	}
 	return p, &Error{
 		Status:  http.StatusForbidden,
 		Code:    CodeForbidden,
-		Message: "user " + p.UserID + " may not " + what + ": it needs the role " + strings.Join(roles, " or ") + ", and has " + strings.Join(p.Roles, ", "),
+		Message: "user " + p.UserID + " may not " + what + ": it needs the role " + strings.Join(roles, " or ") + ", and has " + held,
 	}
 }

@@ -414,7 +414,7 @@ func TestOpenAPIUpdates(t *testing.T) {
 	}{
 		{"approve", "approver", `{"proposalHash":"hash-1","comment":"fine"}`, `{"comment":"fine"}`, "requester"},
 		{"reject", "approver", `{"comment":"too low"}`, `{"comment":7}`, "reviewer"},
-		{"cancel", "requester", `{}`, ``, "approver"},
+		{"cancel", "requester", ``, `{"comment":["x"]}`, "approver"},
 		{"review", "reviewer", `{"verdict":"effective","comment":"sales held"}`, `{"verdict":"great"}`, "admin"},
 	}
 	k := newContract(t)

@@ -106,7 +106,9 @@ func (s *Server) routes(codecOrigins []string) {
 	e.Use(middleware.BodyLimit(maxBodyBytes))
 
 	e.GET("/healthz", s.healthz)
+	e.HEAD("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.HEAD("/readyz", s.readyz)
 
 	codec := e.Group("/codec", s.codecCORS(codecOrigins))
 	for _, path := range []string{"/encode", "/decode"} {

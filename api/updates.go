@@ -96,8 +96,11 @@ func parseDecision(c echo.Context, actor workflows.Principal) (any, map[string]a
 	var body struct {
 		Comment string `json:"comment"`
 	}
-	if err := decodeBody(c, &body, "comment"); err != nil {
-		return nil, nil, err
+	// The comment is optional, so an empty body means no comment.
+	if c.Request().ContentLength != 0 {
+		if err := decodeBody(c, &body, "comment"); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := checkComment(body.Comment); err != nil {
 		return nil, nil, err

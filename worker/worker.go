@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -42,7 +43,9 @@ func New(cfg Config) (sdkworker.Worker, error) {
 		cfg.TaskQueue = workflows.TaskQueue
 	}
 
-	w := sdkworker.New(cfg.Temporal, cfg.TaskQueue, sdkworker.Options{})
+	// The stop timeout lets an activity in flight, such as a price write,
+	// finish during a rollout instead of being cancelled mid-call.
+	w := sdkworker.New(cfg.Temporal, cfg.TaskQueue, sdkworker.Options{WorkerStopTimeout: 30 * time.Second})
 	Register(w, &activities.Activities{Listings: cfg.Listings, Store: cfg.Store, Logger: cfg.Logger})
 	return w, nil
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/noterp/noterp/activities"
 	"github.com/noterp/noterp/internal/money"
@@ -129,8 +130,8 @@ func (p PriceSetParams) Validate() error {
 		return fmt.Errorf("params.marketplaceId is missing: send an Amazon marketplace id such as ATVPDKIKX0DER")
 	case p.SKU == "":
 		return fmt.Errorf("params.sku is missing: send the seller SKU of the listing")
-	case len(p.SKU) > 200:
-		return fmt.Errorf("params.sku is %d characters long: Amazon SKUs have at most 200", len(p.SKU))
+	case utf8.RuneCountInString(p.SKU) > 200:
+		return fmt.Errorf("params.sku is %d characters long: Amazon SKUs have at most 200", utf8.RuneCountInString(p.SKU))
 	case p.Price.IsZero():
 		return fmt.Errorf("params.price is missing: send {\"amount\":\"19.99\",\"currency\":\"USD\"}")
 	case !p.Price.Amount.IsPositive():

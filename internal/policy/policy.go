@@ -117,8 +117,10 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("policy %s/%s v%d: eligibleRoles is empty but %d approvals are required: name at least one role", p.Tenant, p.Kind, p.Version, p.RequiredApprovals)
 	}
 	for _, r := range p.EligibleRoles {
-		if !slices.Contains([]string{RoleApprover, RoleAdmin, RoleReviewer, RoleRequester}, r) {
-			return fmt.Errorf("policy %s/%s v%d: eligible role %q is unknown: use approver, admin, reviewer or requester", p.Tenant, p.Kind, p.Version, r)
+		// The API lets only approvers and admins approve or reject, so a
+		// policy naming another role could never be satisfied.
+		if !slices.Contains([]string{RoleApprover, RoleAdmin}, r) {
+			return fmt.Errorf("policy %s/%s v%d: eligible role %q cannot approve: use approver or admin", p.Tenant, p.Kind, p.Version, r)
 		}
 	}
 	for _, d := range []struct {
