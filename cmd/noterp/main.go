@@ -6,6 +6,7 @@
 //	noterp migrate    create the database if needed and apply migrations
 //	noterp amazonsim  the Amazon simulator with its demo seller
 //	noterp demo       drive one price change through the API (`make demo`)
+//	noterp admin      onboard a tenant: users, API tokens, policies, sellers
 //
 // Every command reads its settings from NOTERP_* environment variables; see
 // docs/configuration.md.
@@ -44,6 +45,7 @@ var commands = []command{
 	{"migrate", "create the database if it is missing and apply the migrations", runMigrate},
 	{"amazonsim", "serve the Amazon simulator with its demo seller", runAmazonSim},
 	{"demo", "drive one price change through the API of a running `noterp dev`", runDemo},
+	{"admin", "onboard a tenant: users, API tokens, policies and sellers (`noterp admin help`)", runAdmin},
 }
 
 func main() {
@@ -83,6 +85,11 @@ func run(args []string, out, errOut io.Writer) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
+	var usageErr *usageError
+	if errors.As(err, &usageErr) {
+		fmt.Fprintf(errOut, "noterp %s: %v\n", cmd.name, err)
+		return 2
+	}
 	if err != nil {
 		fmt.Fprintf(errOut, "noterp %s: %v\n", cmd.name, err)
 		return 1
@@ -119,7 +126,7 @@ func newLogger(level zapcore.Level, command string, w io.Writer) *zap.Logger {
 	encoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	var encoder zapcore.Encoder
 	switch command {
-	case "dev", "demo", "migrate", "amazonsim":
+	case "dev", "demo", "migrate", "amazonsim", "admin":
 		encoderConfig.EncodeLevel = zapcore.CapitalLevelEncoder
 		encoder = zapcore.NewConsoleEncoder(encoderConfig)
 	default:
