@@ -49,6 +49,7 @@ type stack struct {
 	tokens      map[string]string
 	secretsFile string
 	secretsKey  []byte
+	secrets     *secrets.Local
 	logger      *zap.Logger
 	// pollInterval is the wait between state reads in waitFor.
 	pollInterval time.Duration
@@ -86,6 +87,7 @@ func newStack(t testing.TB, inProcessWorker bool) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.secrets = vault
 	if err := vault.PutRefreshToken(ctx, s.demo.SellerID, s.demo.RefreshToken); err != nil {
 		t.Fatal(err)
 	}
