@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -206,7 +207,7 @@ func (a *Activities) ApplyPrice(ctx context.Context, change PriceChange) (ApplyR
 
 	if sub.Status != "ACCEPTED" || hasError(sub.Issues) {
 		result.Outcome = OutcomeRejectedByAmazon
-		result.Reason = fmt.Sprintf("patchListingsItem answered %s: %s", sub.Status, issueSummary(sub.Issues))
+		result.Reason = fmt.Sprintf("patchListingsItem answered %s: %s", sub.Status, SummarizeIssues(convertIssues(sub.Issues)))
 		return result, nil
 	}
 	result.Outcome = OutcomeSubmitted
@@ -280,18 +281,17 @@ func hasError(issues []spapi.Issue) bool {
 	return false
 }
 
-func issueSummary(issues []spapi.Issue) string {
+// SummarizeIssues formats issues for a status reason, one "SEVERITY code:
+// message" each, separated by semicolons.
+func SummarizeIssues(issues []Issue) string {
 	if len(issues) == 0 {
 		return "no issues given"
 	}
-	s := ""
+	parts := make([]string, len(issues))
 	for i, is := range issues {
-		if i > 0 {
-			s += "; "
-		}
-		s += fmt.Sprintf("%s %s: %s", is.Severity, is.Code, is.Message)
+		parts[i] = fmt.Sprintf("%s %s: %s", is.Severity, is.Code, is.Message)
 	}
-	return s
+	return strings.Join(parts, "; ")
 }
 
 func statusOf(err error) int {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -64,7 +65,7 @@ func (r *run) propose() (bool, error) {
 	proposal.Hash = hash
 
 	if preview.Status == "INVALID" {
-		return r.end(StatusBlocked, "Amazon's validation preview answered INVALID: "+issueText(preview.Issues))
+		return r.end(StatusBlocked, "Amazon's validation preview answered INVALID: "+activities.SummarizeIssues(preview.Issues))
 	}
 	if proposal.Policy.Outcome == policy.OutcomeBlock {
 		return r.end(StatusBlocked, "blocked by policy: "+joinReasons(proposal.Policy.Reasons))
@@ -269,27 +270,6 @@ func proposalHash(in ActionInput, p *Proposal) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-func issueText(issues []activities.Issue) string {
-	if len(issues) == 0 {
-		return "no issues given"
-	}
-	s := ""
-	for i, is := range issues {
-		if i > 0 {
-			s += "; "
-		}
-		s += fmt.Sprintf("%s %s: %s", is.Severity, is.Code, is.Message)
-	}
-	return s
-}
-
 func joinReasons(reasons []string) string {
-	s := ""
-	for i, r := range reasons {
-		if i > 0 {
-			s += "; "
-		}
-		s += r
-	}
-	return s
+	return strings.Join(reasons, "; ")
 }
