@@ -73,6 +73,9 @@ func (s *Server) createAction(c echo.Context) error {
 	ctx := c.Request().Context()
 
 	key := c.Request().Header.Get(HeaderIdempotencyKey)
+	if key == "" {
+		return invalid("%s header is missing: send a key that is unique per intended change, such as %s: price-NOTERP-DEMO-001-2026-12-04", HeaderIdempotencyKey, HeaderIdempotencyKey)
+	}
 	if !validIdempotencyKey.MatchString(key) {
 		return invalid("%s header %q is invalid: send 1 to 200 characters of letters, digits, '.', '_', ':' and '-'", HeaderIdempotencyKey, truncate(key, 40))
 	}

@@ -39,7 +39,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 
 		tenant := c.Param("tenant")
 		if p.Tenant != tenant {
-			return notFound("tenant %q was not found: check the tenant id in the path", tenant)
+			return notFound("tenant %q was not found, or the token belongs to another tenant: check the tenant id in the path and use a token issued for it", tenant)
 		}
 		c.Set(principalKey, p)
 		return next(c)

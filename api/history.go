@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,9 +38,11 @@ type timeline struct {
 	Events []TimelineEvent `json:"events"`
 }
 
-// getHistory renders the action's workflow history as an audit timeline.
-// When Temporal no longer has the workflow, it renders the action's ledger
-// rows instead and sets X-NotERP-Source to "ledger".
+// getHistory renders the action's workflow history as an audit timeline,
+// merged in time order with the rejected and failed Update attempts from
+// the ledger, which leave no trace in the workflow history. When Temporal
+// no longer has the workflow, it renders the action's ledger rows instead
+// and sets X-NotERP-Source to "ledger".
 func (s *Server) getHistory(c echo.Context) error {
 	row, err := s.loadAction(c)
 	if err != nil {
@@ -57,6 +60,17 @@ func (s *Server) getHistory(c echo.Context) error {
 		return &Error{Status: http.StatusBadGateway, Code: CodeUnavailable, Message: "Temporal did not return the history of action " + row.ID + ": try again", Err: err}
 	}
 
+	rows, err := s.store.ListAudit(c.Request().Context(), row.Tenant, row.ID)
+	if err != nil {
+		return internal(err)
+	}
+	for _, r := range rows {
+		if r.Event == eventUpdateRejected || r.Event == eventUpdateFailed {
+			events = append(events, ledgerEvent(r))
+		}
+	}
+	slices.SortStableFunc(events, func(a, b TimelineEvent) int { return a.Time.Compare(b.Time) })
+
 	c.Response().Header().Set(HeaderSource, "workflow")
 	return c.JSON(http.StatusOK, timeline{Events: events})
 }
@@ -68,12 +82,17 @@ func (s *Server) writeLedgerTimeline(c echo.Context, row store.ActionRow) error 
 	}
 	events := make([]TimelineEvent, 0, len(rows))
 	for _, r := range rows {
-		var detail map[string]any
-		_ = json.Unmarshal(r.Detail, &detail)
-		events = append(events, TimelineEvent{Time: r.At, Type: r.Event, Actor: r.Actor, Detail: detail})
+		events = append(events, ledgerEvent(r))
 	}
 	c.Response().Header().Set(HeaderSource, "ledger")
 	return c.JSON(http.StatusOK, timeline{Events: events})
+}
+
+// ledgerEvent renders one ledger row as a timeline event.
+func ledgerEvent(r store.AuditRow) TimelineEvent {
+	var detail map[string]any
+	_ = json.Unmarshal(r.Detail, &detail)
+	return TimelineEvent{Time: r.At, Type: r.Event, Actor: r.Actor, Detail: detail}
 }
 
 // renderHistory reads the whole history of workflowID and renders it.

@@ -138,7 +138,9 @@ func TestTemporalApprovalRoundTrip(t *testing.T) {
 		types = append(types, e.Type)
 		actors[e.Type] = e.Actor
 	}
-	want := []string{"workflow.started", "status.changed", "update.accepted", "status.changed", "workflow.completed"}
+	// The rejected attempts (wrong hash, late approval) come from the
+	// ledger, in time order among the workflow's events.
+	want := []string{"workflow.started", "status.changed", "update.rejected", "update.accepted", "status.changed", "workflow.completed", "update.rejected"}
 	if len(types) != len(want) {
 		t.Fatalf("timeline = %v, want %v", types, want)
 	}

@@ -52,6 +52,9 @@ func (r *run) checkDecider(actor Principal, verb string) error {
 	if err := r.checkActor(actor); err != nil {
 		return err
 	}
+	if r.state.Status == StatusProposed {
+		return conflict(fmt.Sprintf("action %s is still proposed: wait until its status is pending_approval and its proposal has a hash, then retry", r.state.ID))
+	}
 	if r.state.Status != StatusPendingApproval {
 		return conflict(fmt.Sprintf("action %s is %s, not pending_approval: it can no longer be %s", r.state.ID, r.state.Status, verb))
 	}
