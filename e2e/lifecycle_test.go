@@ -107,14 +107,23 @@ func TestPriceChangeLifecycleThroughAPI(t *testing.T) {
 		t.Fatalf("decode history: %v: %s", err, hist.raw)
 	}
 	actors := map[string]bool{}
+	rejectedBy := map[string]bool{}
 	var applied bool
 	for _, e := range timeline.Events {
+		if e.Type == "update.rejected" {
+			rejectedBy[e.Actor] = true
+		}
 		if e.Time == "" || e.Type == "" {
 			t.Errorf("history event without time or type: %+v", e)
 		}
 		actors[e.Actor] = true
 		if e.Type == "activity.completed" && strings.Contains(string(e.Detail), `"activity":"ApplyPrice"`) {
 			applied = strings.Contains(string(e.Detail), resp.SubmissionID) && strings.Contains(string(e.Detail), resp.RequestID)
+		}
+	}
+	for _, who := range []string{"demo-requester", "demo-approver", "demo-reviewer"} {
+		if !rejectedBy[who] {
+			t.Errorf("history shows no rejected attempt by %s: %s", who, hist.raw)
 		}
 	}
 	if !applied {
