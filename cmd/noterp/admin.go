@@ -42,7 +42,7 @@ var adminCommands = []adminCommand{
 	{"token", "issue", "-tenant ID -user ID -label TEXT", "issue an API token and print it on stdout", adminTokenIssue},
 	{"token", "revoke", "-tenant ID < token", "revoke the API token read from stdin", adminTokenRevoke},
 	{"policy", "set", "-tenant ID [-kind KIND] -file FILE", "validate a policy file and store it as the next version", adminPolicySet},
-	{"policy", "show", "-tenant ID [-kind KIND]", "print the tenant's current policy as JSON", adminPolicyShow},
+	{"policy", "show", "-tenant ID [-kind KIND]", "print the tenant's current policy as JSON, with version 0 for the default policy", adminPolicyShow},
 	{"seller", "connect", "-tenant ID -seller-id ID -region REGION -marketplaces ID,… < refresh-token", "store a seller's LWA refresh token and its connection", adminSellerConnect},
 	{"seller", "disconnect", "-tenant ID -seller-id ID", "delete a seller's LWA refresh token", adminSellerDisconnect},
 	{"audit", "verify", "-tenant ID", "recompute the tenant's audit hash chain", adminAuditVerify},
@@ -68,9 +68,9 @@ const (
 	maxInputBytes = 64 << 10
 )
 
-// usageError is a mistake on the command line or in its input, such as a
-// missing flag, an invalid flag value or an empty stdin. run exits with
-// status 2 for it, as for invalid configuration.
+// usageError is a mistake on the command line, in its input or in the
+// configuration, such as a missing flag, an invalid flag value, an empty
+// stdin or a missing NOTERP_* variable. run exits with status 2 for it.
 type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
@@ -223,7 +223,7 @@ func adminUserCreate(ctx context.Context, s *adminSession, fs *flag.FlagSet, arg
 		return err
 	}
 
-	st, err := s.openStore(ctx)
+	st, err := s.openTenantStore(ctx, *tenant)
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func adminTokenIssue(ctx context.Context, s *adminSession, fs *flag.FlagSet, arg
 		return err
 	}
 
-	st, err := s.openStore(ctx)
+	st, err := s.openTenantStore(ctx, *tenant)
 	if err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ func adminTokenRevoke(ctx context.Context, s *adminSession, fs *flag.FlagSet, ar
 		return err
 	}
 
-	st, err := s.openStore(ctx)
+	st, err := s.openTenantStore(ctx, *tenant)
 	if err != nil {
 		return err
 	}
@@ -338,11 +338,14 @@ func checkKind(kind string) error {
 }
 
 // adminPolicySet validates a policy file and stores it as the tenant's next
-// policy version for the kind, then prints the stored policy.
+// policy version for the kind, then prints the stored policy. A file with a
+// version field is stored only if that version is still the current one, so
+// that two admins editing at once do not overwrite each other's change.
 func adminPolicySet(ctx context.Context, s *adminSession, fs *flag.FlagSet, args []string) error {
 	tenant := tenantFlag(fs)
 	kind := kindFlag(fs)
-	file := fs.String("file", "", "the policy JSON file, or - for stdin, such as -file policy.json (`noterp admin policy show` prints one to start from)")
+	file := fs.String("file", "", "the policy JSON file, or - for stdin, such as -file policy.json (`noterp admin policy show` prints one to start from). "+
+		"Its version must be the current version, which policy show prints; leave version out to store the file whatever the current version is")
 	if err := parseAdminFlags(fs, args, "tenant", "kind", "file"); err != nil {
 		return err
 	}
@@ -353,18 +356,30 @@ func adminPolicySet(ctx context.Context, s *adminSession, fs *flag.FlagSet, args
 		return err
 	}
 
-	p, err := readPolicyFile(*file, s.in, *tenant, *kind)
+	edited, err := readPolicyFile(*file, s.in, *tenant, *kind)
 	if err != nil {
 		return err
 	}
 
-	st, err := s.openStore(ctx)
+	st, err := s.openTenantStore(ctx, *tenant)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	stored, err := st.PutPolicy(ctx, p)
+	if edited.hasBaseVersion {
+		// NOTE: the check and the store below are two statements, so a
+		// policy stored between them is still overwritten. The store has no
+		// conditional write yet.
+		current, err := st.StoredPolicyVersion(ctx, *tenant, *kind)
+		if err != nil {
+			return withMigrateHint(err)
+		}
+		if err := checkPolicyBaseVersion(edited.baseVersion, current, *tenant, *kind); err != nil {
+			return err
+		}
+	}
+	stored, err := st.PutPolicy(ctx, edited.policy)
 	if err != nil {
 		return withMigrateHint(err)
 	}
@@ -373,11 +388,41 @@ func adminPolicySet(ctx context.Context, s *adminSession, fs *flag.FlagSet, args
 	return printJSON(s.out, stored)
 }
 
+// checkPolicyBaseVersion returns an error unless a file edited from version
+// base may be stored over current, the newest stored version. Version 0
+// is the default policy, which is not stored.
+func checkPolicyBaseVersion(base, current int, tenant, kind string) error {
+	if base == current {
+		return nil
+	}
+
+	rerun := fmt.Sprintf("run `noterp admin policy show -tenant %s -kind %s` again and reapply your change", tenant, kind)
+	switch {
+	case base == 0:
+		return fmt.Errorf("the file was edited from the default policy but the policy of tenant %s for %s is at version %d: %s", tenant, kind, current, rerun)
+	case current == 0:
+		return fmt.Errorf("the file was edited from version %d but tenant %s has stored no policy for %s yet: %s", base, tenant, kind, rerun)
+	default:
+		return fmt.Errorf("the file was edited from version %d but the policy of tenant %s for %s is at version %d: %s", base, tenant, kind, current, rerun)
+	}
+}
+
+// policyFile is a validated policy read from a file.
+type policyFile struct {
+	// policy has the tenant and kind of the flags and version 0, because
+	// storing assigns the next version.
+	policy policy.Policy
+	// baseVersion is the file's version field: the version that the file
+	// was edited from, or 0 for the default policy. hasBaseVersion is false
+	// when the file has no version field.
+	baseVersion    int
+	hasBaseVersion bool
+}
+
 // readPolicyFile reads and validates the policy in file ("-" is in) for
 // tenant and kind. The file may leave out tenant and kind; if it names them,
-// they must match the flags. A version in the file is ignored, because
-// storing assigns the next one.
-func readPolicyFile(file string, in io.Reader, tenant, kind string) (policy.Policy, error) {
+// they must match the flags.
+func readPolicyFile(file string, in io.Reader, tenant, kind string) (policyFile, error) {
 	source := "file " + file
 	var data []byte
 	var err error
@@ -388,35 +433,53 @@ func readPolicyFile(file string, in io.Reader, tenant, kind string) (policy.Poli
 		data, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return policy.Policy{}, usageErrorf("-file: read the policy from %s: %w", source, err)
+		return policyFile{}, usageErrorf("-file: read the policy from %s: %w", source, err)
 	}
 
-	p, err := decodePolicy(data)
+	p, fields, err := decodePolicy(data)
 	if err != nil {
-		return policy.Policy{}, usageErrorf("-file: the policy in %s is invalid: %w", source, err)
+		return policyFile{}, usageErrorf("-file: the policy in %s is invalid: %w", source, err)
 	}
 	if p.Tenant != "" && p.Tenant != tenant {
-		return policy.Policy{}, usageErrorf("-file: the policy in %s names tenant %q, but -tenant is %q: make them match or remove tenant from the policy", source, p.Tenant, tenant)
+		return policyFile{}, usageErrorf("-file: the policy in %s names tenant %q, but -tenant is %q: make them match or remove tenant from the policy", source, p.Tenant, tenant)
 	}
 	if p.Kind != "" && p.Kind != kind {
-		return policy.Policy{}, usageErrorf("-file: the policy in %s names kind %q, but -kind is %q: make them match or remove kind from the policy", source, p.Kind, kind)
+		return policyFile{}, usageErrorf("-file: the policy in %s names kind %q, but -kind is %q: make them match or remove kind from the policy", source, p.Kind, kind)
 	}
+	if p.Version < 0 {
+		return policyFile{}, usageErrorf("-file: the policy in %s has version %d: use the version that `noterp admin policy show` prints, or remove version from the policy", source, p.Version)
+	}
+	edited := policyFile{baseVersion: p.Version, hasBaseVersion: slices.Contains(fields, "version")}
 	p.Tenant, p.Kind, p.Version = tenant, kind, 0
 
 	p.Normalize()
 	if err := p.Validate(); err != nil {
-		return policy.Policy{}, usageErrorf("-file: the policy in %s is invalid: %w", source, err)
+		return policyFile{}, usageErrorf("-file: the policy in %s is invalid: %w", source, withoutPolicyName(err, p))
 	}
-	return p, nil
+	edited.policy = p
+	return edited, nil
+}
+
+// withoutPolicyName drops the "policy TENANT/KIND vN: " prefix that
+// policy.Validate puts before its messages. For a file that is not stored
+// yet it would read v0, and the caller names the file instead.
+func withoutPolicyName(err error, p policy.Policy) error {
+	prefix := fmt.Sprintf("policy %s/%s v%d: ", p.Tenant, p.Kind, p.Version)
+	message, found := strings.CutPrefix(err.Error(), prefix)
+	if !found {
+		return err
+	}
+	return errors.New(message)
 }
 
 // decodePolicy decodes a policy JSON document field by field, so that an
-// error names the field it is about. A field the policy does not have is an
+// error names the field it is about, and returns the names of the fields
+// that the document sets, sorted. A field the policy does not have is an
 // error, because a misspelled field would otherwise be dropped silently.
-func decodePolicy(data []byte) (policy.Policy, error) {
+func decodePolicy(data []byte) (policy.Policy, []string, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
-		return policy.Policy{}, describeJSONError(data, err)
+		return policy.Policy{}, nil, describeJSONError(data, err)
 	}
 
 	var p policy.Policy
@@ -436,13 +499,13 @@ func decodePolicy(data []byte) (policy.Policy, error) {
 				known = append(known, k)
 			}
 			sort.Strings(known)
-			return policy.Policy{}, fmt.Errorf("field %q is unknown: use %s", name, strings.Join(known, ", "))
+			return policy.Policy{}, nil, fmt.Errorf("field %q is unknown: use %s", name, strings.Join(known, ", "))
 		}
 		if err := json.Unmarshal(fields[name], target.Field(i).Addr().Interface()); err != nil {
-			return policy.Policy{}, fmt.Errorf("field %s: %w", name, err)
+			return policy.Policy{}, nil, fmt.Errorf("field %s: %w", name, err)
 		}
 	}
-	return p, nil
+	return p, names, nil
 }
 
 // jsonFieldIndex maps the JSON names of t's fields to their index.
@@ -469,9 +532,10 @@ func describeJSONError(data []byte, err error) error {
 	return fmt.Errorf("JSON syntax error at line %d, column %d: %w", line, column, err)
 }
 
-// adminPolicyShow prints the tenant's newest policy for the kind, or the
-// default policy when the tenant has stored none, as JSON that policy set
-// accepts.
+// adminPolicyShow prints the tenant's newest policy for the kind as JSON
+// that policy set accepts. When the tenant has stored none, it prints the
+// default policy with version 0, so that policy set can tell an edit of the
+// default from an edit of stored version 1.
 func adminPolicyShow(ctx context.Context, s *adminSession, fs *flag.FlagSet, args []string) error {
 	tenant := tenantFlag(fs)
 	kind := kindFlag(fs)
@@ -485,11 +549,23 @@ func adminPolicyShow(ctx context.Context, s *adminSession, fs *flag.FlagSet, arg
 		return err
 	}
 
-	st, err := s.openStore(ctx)
+	st, err := s.openTenantStore(ctx, *tenant)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+
+	version, err := st.StoredPolicyVersion(ctx, *tenant, *kind)
+	if err != nil {
+		return withMigrateHint(err)
+	}
+	if version == 0 {
+		// policy.Default has version 1, the number that the first stored
+		// version gets, so the two would look the same.
+		p := policy.Default(*tenant, *kind)
+		p.Version = 0
+		return printJSON(s.out, p)
+	}
 
 	p, err := st.LoadPolicy(ctx, *tenant, *kind)
 	if err != nil {
@@ -540,7 +616,7 @@ func adminSellerConnect(ctx context.Context, s *adminSession, fs *flag.FlagSet, 
 	if _, err := spapi.Endpoint(regionName, false); err != nil {
 		return usageErrorf("-region %q is unknown: use na (North America and Brazil), eu (Europe, Middle East and India) or fe (Japan, Australia and Singapore)", *region)
 	}
-	marketplaceIDs, err := parseMarketplaces(*marketplaces)
+	marketplaceIDs, err := parseMarketplaces(*marketplaces, regionName)
 	if err != nil {
 		return err
 	}
@@ -553,19 +629,31 @@ func adminSellerConnect(ctx context.Context, s *adminSession, fs *flag.FlagSet, 
 			zap.String("tenant", *tenant), zap.String("seller_id", *sellerID), zap.String("region", regionName), zap.String("worker_region", s.cfg.SPAPIRegion))
 	}
 
-	refreshTokens, err := openSecrets(s.cfg)
-	if err != nil {
-		return err
-	}
-	st, err := s.openStore(ctx)
+	st, err := s.openTenantStore(ctx, *tenant)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	// NOTE: the secret store keys refresh tokens by seller id alone, so a
-	// second tenant that connects the same seller replaces the first
-	// tenant's token.
+	// The secret store keys refresh tokens by seller id alone, so a second
+	// tenant that connected the same seller would replace the first
+	// tenant's token. The error does not name the other tenant, because
+	// tenants must not learn about each other.
+	// NOTE: two tenants connecting one seller at the same moment can both
+	// pass this check, because the database does not make seller ids
+	// unique across tenants.
+	elsewhere, err := st.SellerConnectedElsewhere(ctx, *tenant, *sellerID)
+	if err != nil {
+		return withMigrateHint(err)
+	}
+	if elsewhere {
+		return fmt.Errorf("seller %s is already connected to another tenant; one seller can be connected to one tenant: check -seller-id", *sellerID)
+	}
+
+	refreshTokens, err := openSecrets(s.cfg)
+	if err != nil {
+		return err
+	}
 	if err := refreshTokens.PutRefreshToken(ctx, *sellerID, refreshToken); err != nil {
 		return fmt.Errorf("store refresh token of seller %s of tenant %s: %w", *sellerID, *tenant, err)
 	}
@@ -582,8 +670,9 @@ func adminSellerConnect(ctx context.Context, s *adminSession, fs *flag.FlagSet, 
 
 // parseMarketplaces splits a comma-separated list of marketplace ids, drops
 // empty entries and repeats, and rejects an id that is not upper-case
-// letters and digits.
-func parseMarketplaces(list string) ([]string, error) {
+// letters and digits, that Amazon does not list, or whose marketplace is
+// not in region. A refresh token is valid in one region only.
+func parseMarketplaces(list, region string) ([]string, error) {
 	var ids []string
 	for _, id := range strings.Split(list, ",") {
 		id = strings.TrimSpace(id)
@@ -593,12 +682,31 @@ func parseMarketplaces(list string) ([]string, error) {
 		if !validAmazonID.MatchString(id) {
 			return nil, usageErrorf("-marketplaces: marketplace id %q is invalid: Amazon marketplace ids are upper-case letters and digits, such as ATVPDKIKX0DER", id)
 		}
+
+		m, ok := spapi.LookupMarketplace(id)
+		if !ok {
+			return nil, usageErrorf("-marketplaces: marketplace id %q is unknown: use one of the marketplace ids of region %s: %s", id, region, describeMarketplaces(region))
+		}
+		if m.Region != region {
+			return nil, usageErrorf("-marketplaces: marketplace %s is in region %s, not in -region %s: set -region %s, or name only marketplaces of region %s: %s",
+				m, m.Region, region, m.Region, region, describeMarketplaces(region))
+		}
 		ids = append(ids, id)
 	}
 	if len(ids) == 0 {
 		return nil, usageErrorf("-marketplaces %q names no marketplace: name at least one, such as ATVPDKIKX0DER", list)
 	}
 	return ids, nil
+}
+
+// describeMarketplaces lists the marketplaces of region, such as
+// "ATVPDKIKX0DER (US), A2EUQ1WTGCTBG2 (CA)".
+func describeMarketplaces(region string) string {
+	var names []string
+	for _, m := range spapi.RegionMarketplaces(region) {
+		names = append(names, m.String())
+	}
+	return strings.Join(names, ", ")
 }
 
 // readRefreshToken reads a seller's LWA refresh token from in. It rejects an
@@ -668,14 +776,18 @@ func adminSellerDisconnect(ctx context.Context, s *adminSession, fs *flag.FlagSe
 		return err
 	}
 
-	st, err := s.openStore(ctx)
+	st, err := s.openTenantStore(ctx, *tenant)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
 	// Only a tenant that has connected the seller may delete its token.
-	if _, err := st.GetSellerConnection(ctx, *tenant, *sellerID); err != nil {
+	_, err = st.GetSellerConnection(ctx, *tenant, *sellerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.withConnectedSellers(ctx, st, *tenant, err)
+	}
+	if err != nil {
 		return withMigrateHint(err)
 	}
 	refreshTokens, err := openSecrets(s.cfg)
@@ -692,6 +804,29 @@ func adminSellerDisconnect(ctx context.Context, s *adminSession, fs *flag.FlagSe
 	return nil
 }
 
+// maxListedSellers is how many seller ids an error message lists at most.
+const maxListedSellers = 10
+
+// withConnectedSellers adds to err, which reports a seller that tenant has
+// not connected, the sellers that tenant has connected, so that the operator
+// can check -seller-id against them.
+func (s *adminSession) withConnectedSellers(ctx context.Context, st *store.Store, tenant string, err error) error {
+	ids, listErr := st.ConnectedSellerIDs(ctx, tenant)
+	if listErr != nil {
+		s.logger.Error("list connected sellers failed", zap.String("tenant", tenant), zap.Error(listErr))
+		return fmt.Errorf("%w: check -seller-id", err)
+	}
+
+	if len(ids) == 0 {
+		return fmt.Errorf("%w: tenant %s has no connected seller: check -tenant, or connect the seller with `noterp admin seller connect -tenant %s …`", err, tenant, tenant)
+	}
+	listed := strings.Join(ids[:min(len(ids), maxListedSellers)], ", ")
+	if len(ids) > maxListedSellers {
+		listed += fmt.Sprintf(" and %d more", len(ids)-maxListedSellers)
+	}
+	return fmt.Errorf("%w: tenant %s has connected %s: check -seller-id", err, tenant, listed)
+}
+
 // adminAuditVerify recomputes the tenant's audit hash chain. It prints the
 // number of rows when the chain is intact and returns an error that names
 // the first broken row otherwise.
@@ -704,7 +839,7 @@ func adminAuditVerify(ctx context.Context, s *adminSession, fs *flag.FlagSet, ar
 		return err
 	}
 
-	st, err := s.openStore(ctx)
+	st, err := s.openTenantStore(ctx, *tenant)
 	if err != nil {
 		return err
 	}
@@ -727,6 +862,38 @@ func (s *adminSession) openStore(ctx context.Context) (*store.Store, error) {
 	}
 	return st, nil
 }
+
+// openTenantStore connects to the database and checks that tenant exists.
+// Every command except tenant create opens the store this way, because the
+// store's writes create a missing tenant, so a mistyped -tenant would
+// otherwise create a new one.
+func (s *adminSession) openTenantStore(ctx context.Context, tenant string) (*store.Store, error) {
+	st, err := s.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	exists, err := st.TenantExists(ctx, tenant)
+	if err != nil {
+		st.Close()
+		return nil, withMigrateHint(err)
+	}
+	if !exists {
+		st.Close()
+		return nil, &tenantNotFoundError{tenant: tenant}
+	}
+	return st, nil
+}
+
+// tenantNotFoundError reports a -tenant that names no tenant. It wraps
+// store.ErrNotFound, and run exits with status 1 for it.
+type tenantNotFoundError struct{ tenant string }
+
+func (e *tenantNotFoundError) Error() string {
+	return fmt.Sprintf("tenant %q was not found: create it with `noterp admin tenant create -tenant %s`", e.tenant, e.tenant)
+}
+
+func (e *tenantNotFoundError) Unwrap() error { return store.ErrNotFound }
 
 // withMigrateHint adds "run `noterp migrate`" to err when err reports a
 // missing table.

@@ -97,6 +97,15 @@ func (h adminHarness) secrets(t *testing.T) *secrets.Local {
 	return local
 }
 
+// createTenants creates each tenant, as every admin command except tenant
+// create requires.
+func (h adminHarness) createTenants(t *testing.T, tenants ...string) {
+	t.Helper()
+	for _, tenant := range tenants {
+		h.mustRun(t, "", "tenant", "create", "-tenant", tenant)
+	}
+}
+
 func writePolicyFile(t *testing.T, document string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "policy.json")
@@ -132,6 +141,7 @@ func TestAdminTenantCreate(t *testing.T) {
 
 func TestAdminTokenIssuePrintsOnlyToken(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
 	h.mustRun(t, "", "user", "create", "-tenant", "acme", "-user", "alice", "-roles", "requester, approver,requester")
 
 	out := h.mustRun(t, "", "token", "issue", "-tenant", "acme", "-user", "alice", "-label", "laptop")
@@ -153,6 +163,7 @@ func TestAdminTokenIssuePrintsOnlyToken(t *testing.T) {
 
 func TestAdminUserCreateReplacesRoles(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
 	h.mustRun(t, "", "user", "create", "-tenant", "acme", "-user", "alice", "-roles", "requester")
 	token := strings.TrimSpace(h.mustRun(t, "", "token", "issue", "-tenant", "acme", "-user", "alice", "-label", "ci"))
 
@@ -189,6 +200,7 @@ func TestAdminTokenIssueUnknownUser(t *testing.T) {
 
 func TestAdminTokenRevokeFromStdin(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
 	h.mustRun(t, "", "user", "create", "-tenant", "acme", "-user", "alice", "-roles", "requester")
 	token := strings.TrimSpace(h.mustRun(t, "", "token", "issue", "-tenant", "acme", "-user", "alice", "-label", "laptop"))
 
@@ -216,8 +228,8 @@ func TestAdminTokenRevokeFromStdin(t *testing.T) {
 
 func TestAdminTokenRevokeOtherTenant(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme", "globex")
 	h.mustRun(t, "", "user", "create", "-tenant", "acme", "-user", "alice", "-roles", "requester")
-	h.mustRun(t, "", "tenant", "create", "-tenant", "globex")
 	token := strings.TrimSpace(h.mustRun(t, "", "token", "issue", "-tenant", "acme", "-user", "alice", "-label", "laptop"))
 
 	r := h.run(token, "token", "revoke", "-tenant", "globex")
@@ -232,6 +244,7 @@ func TestAdminTokenRevokeOtherTenant(t *testing.T) {
 
 func TestAdminPolicySetStoresNextVersion(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
 	file := writePolicyFile(t, `{
 		"requiredApprovals": 2,
 		"eligibleRoles": ["approver", "admin"],
@@ -269,6 +282,7 @@ func TestAdminPolicySetStoresNextVersion(t *testing.T) {
 
 func TestAdminPolicyShowRoundTrips(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
 
 	shown := h.mustRun(t, "", "policy", "show", "-tenant", "acme")
 	var defaults policy.Policy
@@ -294,6 +308,7 @@ func TestAdminPolicyShowRoundTrips(t *testing.T) {
 
 func TestAdminPolicySetFromStdin(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
 
 	out := h.mustRun(t, `{"requiredApprovals": 0}`, "policy", "set", "-tenant", "acme", "-file", "-")
 
@@ -304,6 +319,7 @@ func TestAdminPolicySetFromStdin(t *testing.T) {
 
 func TestAdminSellerConnectStoresTokenOutsidePostgres(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
 
 	r := h.run(testRefreshToken+"\n", "seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER",
 		"-region", "NA", "-marketplaces", "ATVPDKIKX0DER, A2EUQ1WTGCTBG2,ATVPDKIKX0DER")
@@ -354,6 +370,7 @@ func dumpDatabase(t *testing.T, databaseURL string) string {
 
 func TestAdminSellerConnectWarnsOfOtherRegion(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
 	h.cfg.SPAPIRegion = "eu"
 
 	r := h.run(testRefreshToken, "seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "na", "-marketplaces", "ATVPDKIKX0DER")
@@ -371,6 +388,7 @@ func TestAdminSellerConnectWarnsOfOtherRegion(t *testing.T) {
 
 func TestAdminSellerDisconnectDeletesToken(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
 	h.mustRun(t, testRefreshToken, "seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "eu", "-marketplaces", "A1F83G8C2ARO7P")
 
 	out := h.mustRun(t, "", "seller", "disconnect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER")
@@ -385,8 +403,8 @@ func TestAdminSellerDisconnectDeletesToken(t *testing.T) {
 
 func TestAdminSellerDisconnectOtherTenant(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme", "globex")
 	h.mustRun(t, testRefreshToken, "seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "na", "-marketplaces", "ATVPDKIKX0DER")
-	h.mustRun(t, "", "tenant", "create", "-tenant", "globex")
 
 	r := h.run("", "seller", "disconnect", "-tenant", "globex", "-seller-id", "A1EXAMPLESELLER")
 
@@ -436,6 +454,7 @@ func TestAdminAuditVerify(t *testing.T) {
 
 func TestAdminAuditRecordsNoSecrets(t *testing.T) {
 	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
 	h.mustRun(t, "", "user", "create", "-tenant", "acme", "-user", "alice", "-roles", "requester")
 	token := strings.TrimSpace(h.mustRun(t, "", "token", "issue", "-tenant", "acme", "-user", "alice", "-label", "laptop"))
 	h.mustRun(t, token, "token", "revoke", "-tenant", "acme")
@@ -453,7 +472,7 @@ func TestAdminAuditRecordsNoSecrets(t *testing.T) {
 			t.Errorf("row %d actor = %q, want the cli operator", row.Seq, row.Actor)
 		}
 	}
-	want := []string{"user.saved", "token.issued", "token.revoked", "seller.connected", "seller.disconnected"}
+	want := []string{"tenant.created", "user.saved", "token.issued", "token.revoked", "seller.connected", "seller.disconnected"}
 	if !slices.Equal(events, want) {
 		t.Errorf("audit events = %v, want %v", events, want)
 	}
@@ -508,6 +527,254 @@ func TestAdminOnboardsPriceChangeReadyTenant(t *testing.T) {
 	}
 }
 
+func TestAdminUnknownTenantCreatesNothing(t *testing.T) {
+	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
+	policyFile := writePolicyFile(t, `{"requiredApprovals": 1, "eligibleRoles": ["approver"]}`)
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{"user create", "", []string{"user", "create", "-tenant", "nope", "-user", "alice", "-roles", "requester"}},
+		{"token issue", "", []string{"token", "issue", "-tenant", "nope", "-user", "alice", "-label", "laptop"}},
+		{"token revoke", "ntk_not-a-real-token", []string{"token", "revoke", "-tenant", "nope"}},
+		{"policy set", "", []string{"policy", "set", "-tenant", "nope", "-file", policyFile}},
+		{"policy show", "", []string{"policy", "show", "-tenant", "nope"}},
+		{"seller connect", testRefreshToken, []string{"seller", "connect", "-tenant", "nope", "-seller-id", "A1EXAMPLESELLER", "-region", "na", "-marketplaces", "ATVPDKIKX0DER"}},
+		{"seller disconnect", "", []string{"seller", "disconnect", "-tenant", "nope", "-seller-id", "A1EXAMPLESELLER"}},
+		{"audit verify", "", []string{"audit", "verify", "-tenant", "nope"}},
+	}
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := h.run(c.stdin, c.args...)
+
+			want := "tenant \"nope\" was not found: create it with `noterp admin tenant create -tenant nope`"
+			if r.err == nil || r.err.Error() != want {
+				t.Fatalf("err = %v, want %q", r.err, want)
+			}
+			if !errors.Is(r.err, store.ErrNotFound) {
+				t.Errorf("err = %v, want it to wrap store.ErrNotFound", r.err)
+			}
+			var usageErr *usageError
+			if errors.As(r.err, &usageErr) {
+				t.Error("err is a usage error, want a plain failure (exit 1)")
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.stdout)
+			}
+			exists, err := h.store(t).TenantExists(context.Background(), "nope")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if exists {
+				t.Error("the command created tenant nope")
+			}
+		})
+	}
+
+	if _, err := h.secrets(t).RefreshToken(context.Background(), "A1EXAMPLESELLER"); !errors.Is(err, secrets.ErrNotFound) {
+		t.Errorf("RefreshToken after connecting to an unknown tenant = %v, want secrets.ErrNotFound", err)
+	}
+	if dump := dumpDatabase(t, h.databaseURL); strings.Contains(dump, "nope") {
+		t.Errorf("the database has rows of tenant nope: %s", dump)
+	}
+}
+
+func TestAdminSellerConnectRejectsOtherTenantsSeller(t *testing.T) {
+	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme", "globex")
+	h.mustRun(t, testRefreshToken, "seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "na", "-marketplaces", "ATVPDKIKX0DER")
+	globexToken := "Atzr|IwEBIglobex-refresh-token-9876543210"
+
+	r := h.run(globexToken, "seller", "connect", "-tenant", "globex", "-seller-id", "A1EXAMPLESELLER", "-region", "na", "-marketplaces", "ATVPDKIKX0DER")
+
+	want := "seller A1EXAMPLESELLER is already connected to another tenant; one seller can be connected to one tenant"
+	if r.err == nil || !strings.Contains(r.err.Error(), want) {
+		t.Fatalf("err = %v, want %q", r.err, want)
+	}
+	if strings.Contains(r.err.Error()+r.stdout+r.logs, "acme") {
+		t.Errorf("the rejection names the other tenant: %v\n%s", r.err, r.logs)
+	}
+	var usageErr *usageError
+	if errors.As(r.err, &usageErr) {
+		t.Error("err is a usage error, want a plain failure (exit 1)")
+	}
+	if got, err := h.secrets(t).RefreshToken(context.Background(), "A1EXAMPLESELLER"); err != nil || got != testRefreshToken {
+		t.Errorf("acme's refresh token after globex's attempt = %v, want it kept", err)
+	}
+	if _, err := h.store(t).GetSellerConnection(context.Background(), "globex", "A1EXAMPLESELLER"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("globex's connection = %v, want store.ErrNotFound", err)
+	}
+}
+
+func TestAdminSellerReconnectRotatesToken(t *testing.T) {
+	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
+	h.mustRun(t, testRefreshToken, "seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "eu", "-marketplaces", "A1F83G8C2ARO7P")
+	rotated := "Atzr|IwEBIrotated-refresh-token-0000000001"
+
+	h.mustRun(t, rotated, "seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "eu", "-marketplaces", "A1F83G8C2ARO7P,A1PA6795UKMFR9")
+
+	if got, err := h.secrets(t).RefreshToken(context.Background(), "A1EXAMPLESELLER"); err != nil || got != rotated {
+		t.Errorf("refresh token after reconnecting = %v, want the rotated token", err)
+	}
+	connection, err := h.store(t).GetSellerConnection(context.Background(), "acme", "A1EXAMPLESELLER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(connection.MarketplaceIDs, []string{"A1F83G8C2ARO7P", "A1PA6795UKMFR9"}) {
+		t.Errorf("marketplaces after reconnecting = %v, want [A1F83G8C2ARO7P A1PA6795UKMFR9]", connection.MarketplaceIDs)
+	}
+}
+
+func TestAdminSellerDisconnectUnknownSeller(t *testing.T) {
+	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme", "globex")
+	for _, sellerID := range []string{"B2SECONDSELLER", "A1EXAMPLESELLER"} {
+		h.mustRun(t, testRefreshToken, "seller", "connect", "-tenant", "acme", "-seller-id", sellerID, "-region", "na", "-marketplaces", "ATVPDKIKX0DER")
+	}
+
+	r := h.run("", "seller", "disconnect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELER")
+
+	if !errors.Is(r.err, store.ErrNotFound) {
+		t.Fatalf("err = %v, want store.ErrNotFound", r.err)
+	}
+	if !strings.Contains(r.err.Error(), "tenant acme has connected A1EXAMPLESELLER, B2SECONDSELLER: check -seller-id") {
+		t.Errorf("err = %v, want the tenant's sellers listed and the fix", r.err)
+	}
+
+	none := h.run("", "seller", "disconnect", "-tenant", "globex", "-seller-id", "A1EXAMPLESELLER")
+
+	if !errors.Is(none.err, store.ErrNotFound) {
+		t.Fatalf("err = %v, want store.ErrNotFound", none.err)
+	}
+	if !strings.Contains(none.err.Error(), "tenant globex has no connected seller") || !strings.Contains(none.err.Error(), "noterp admin seller connect -tenant globex") {
+		t.Errorf("err = %v, want the next step for a tenant without sellers", none.err)
+	}
+	if strings.Contains(none.err.Error(), "acme") {
+		t.Errorf("err = %v names another tenant", none.err)
+	}
+}
+
+func TestAdminPolicySetRejectsStaleEdit(t *testing.T) {
+	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
+	defaultShown := h.mustRun(t, "", "policy", "show", "-tenant", "acme")
+	if !strings.Contains(defaultShown, `"version": 0,`) {
+		t.Fatalf("policy show without a stored policy = %s, want version 0", defaultShown)
+	}
+
+	// Alice and Bob both edit the default; Alice stores first.
+	alice := strings.Replace(defaultShown, `"requiredApprovals": 1`, `"requiredApprovals": 2`, 1)
+	bob := strings.Replace(defaultShown, `"requiredApprovals": 1`, `"requiredApprovals": 3`, 1)
+	h.mustRun(t, "", "policy", "set", "-tenant", "acme", "-file", writePolicyFile(t, alice))
+
+	r := h.run("", "policy", "set", "-tenant", "acme", "-file", writePolicyFile(t, bob))
+
+	want := "the file was edited from the default policy but the policy of tenant acme for listing.price.set is at version 1: " +
+		"run `noterp admin policy show -tenant acme -kind listing.price.set` again and reapply your change"
+	if r.err == nil || r.err.Error() != want {
+		t.Fatalf("err = %v, want %q", r.err, want)
+	}
+
+	// Alice edits version 1 and stores version 2; Bob's edit of version 1
+	// is now stale too.
+	v1 := h.mustRun(t, "", "policy", "show", "-tenant", "acme")
+	h.mustRun(t, "", "policy", "set", "-tenant", "acme", "-file", writePolicyFile(t, strings.Replace(v1, `"requiredApprovals": 2`, `"requiredApprovals": 4`, 1)))
+
+	r = h.run("", "policy", "set", "-tenant", "acme", "-file", writePolicyFile(t, strings.Replace(v1, `"requiredApprovals": 2`, `"requiredApprovals": 3`, 1)))
+
+	if r.err == nil || !strings.Contains(r.err.Error(), "the file was edited from version 1 but the policy of tenant acme for listing.price.set is at version 2") {
+		t.Fatalf("err = %v, want the versions named", r.err)
+	}
+	loaded, err := h.store(t).LoadPolicy(context.Background(), "acme", "listing.price.set")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded.Version != 2 || loaded.RequiredApprovals != 4 {
+		t.Errorf("stored policy = v%d with %d approvals, want Alice's v2 with 4", loaded.Version, loaded.RequiredApprovals)
+	}
+}
+
+func TestAdminPolicySetAppliesCurrentEdit(t *testing.T) {
+	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
+	h.mustRun(t, "", "policy", "set", "-tenant", "acme", "-file", writePolicyFile(t, `{"requiredApprovals": 2, "eligibleRoles": ["approver"]}`))
+	v1 := h.mustRun(t, "", "policy", "show", "-tenant", "acme")
+
+	out := h.mustRun(t, "", "policy", "set", "-tenant", "acme", "-file", writePolicyFile(t, strings.Replace(v1, `"requiredApprovals": 2`, `"requiredApprovals": 5`, 1)))
+
+	var stored policy.Policy
+	if err := json.Unmarshal([]byte(out), &stored); err != nil {
+		t.Fatalf("stdout is not a policy: %v\n%s", err, out)
+	}
+	if stored.Version != 2 || stored.RequiredApprovals != 5 {
+		t.Errorf("stored = v%d with %d approvals, want v2 with 5", stored.Version, stored.RequiredApprovals)
+	}
+}
+
+func TestAdminPolicySetVersionWithoutStoredPolicy(t *testing.T) {
+	h := newAdminHarness(t, true)
+	h.createTenants(t, "acme")
+
+	r := h.run("", "policy", "set", "-tenant", "acme", "-file", writePolicyFile(t, `{"version": 3, "requiredApprovals": 1, "eligibleRoles": ["approver"]}`))
+
+	if r.err == nil || !strings.Contains(r.err.Error(), "the file was edited from version 3 but tenant acme has stored no policy for listing.price.set yet") {
+		t.Fatalf("err = %v, want the missing stored policy named", r.err)
+	}
+	version, err := h.store(t).StoredPolicyVersion(context.Background(), "acme", "listing.price.set")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version != 0 {
+		t.Errorf("stored version = %d, want nothing stored", version)
+	}
+}
+
+func TestRunWithRegionWithoutLWAClient(t *testing.T) {
+	t.Setenv(config.EnvDatabaseURL, testenv.Postgres(t))
+	t.Setenv(config.EnvDataDir, t.TempDir())
+	t.Setenv(config.EnvSPAPIRegion, "na")
+	t.Setenv(config.EnvLWAClientID, "")
+	t.Setenv(config.EnvLWAClientSecret, "")
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{"admin", []string{"admin", "tenant", "create", "-tenant", "acme"}, 0, nil},
+		{"api help", []string{"api", "-h"}, 0, nil},
+		{"worker", []string{"worker"}, 2, []string{"invalid configuration", config.EnvLWAClientID, config.EnvLWAClientSecret}},
+	}
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+
+			code := run(c.args, &out, &errOut)
+
+			if code != c.code {
+				t.Errorf("exit code = %d, want %d; stderr %q", code, c.code, errOut.String())
+			}
+			for _, want := range c.stderr {
+				if !strings.Contains(errOut.String(), want) {
+					t.Errorf("stderr = %q, want it to contain %q", errOut.String(), want)
+				}
+			}
+		})
+	}
+
+	cfg, err := config.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := adminHarness{cfg: cfg, databaseURL: cfg.DatabaseURL}
+	h.mustRun(t, testRefreshToken, "seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "na", "-marketplaces", "ATVPDKIKX0DER")
+}
+
 func TestAdminRejectsBadInput(t *testing.T) {
 	h := newAdminHarness(t, false)
 	connect := []string{"seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "na", "-marketplaces", "ATVPDKIKX0DER"}
@@ -538,6 +805,9 @@ func TestAdminRejectsBadInput(t *testing.T) {
 		{"unknown region", testRefreshToken, []string{"seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "us-east-1", "-marketplaces", "ATVPDKIKX0DER"}, []string{`-region "us-east-1" is unknown`, "na", "eu", "fe"}},
 		{"missing region", testRefreshToken, []string{"seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-marketplaces", "ATVPDKIKX0DER"}, []string{"-region is missing"}},
 		{"invalid marketplace", testRefreshToken, []string{"seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "na", "-marketplaces", "ATVPDKIKX0DER,amazon.com"}, []string{`marketplace id "amazon.com" is invalid`}},
+		{"marketplace of other region", testRefreshToken, []string{"seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "na", "-marketplaces", "A1PA6795UKMFR9"}, []string{"marketplace A1PA6795UKMFR9 (DE) is in region eu, not in -region na", "set -region eu", "ATVPDKIKX0DER (US)"}},
+		{"marketplace of other region in list", testRefreshToken, []string{"seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "fe", "-marketplaces", "A1VC38T7YXB528,ATVPDKIKX0DER"}, []string{"marketplace ATVPDKIKX0DER (US) is in region na, not in -region fe", "A1VC38T7YXB528 (JP)"}},
+		{"unknown marketplace", testRefreshToken, []string{"seller", "connect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER", "-region", "EU", "-marketplaces", "A1EXAMPLEMARKET"}, []string{`marketplace id "A1EXAMPLEMARKET" is unknown`, "region eu", "A1F83G8C2ARO7P (UK)"}},
 		{"empty refresh token", "", connect, []string{"stdin is empty", "refresh token"}},
 		{"access token as refresh token", "Atza|IwEBIaccess-token-by-mistake", connect, []string{"access token (Atza|…)", "Atzr|"}},
 		{"not a refresh token", "hunter2-not-a-token", connect, []string{"starts with Atzr|"}},
@@ -587,6 +857,7 @@ func TestAdminRejectsBadPolicyNamingField(t *testing.T) {
 		{"not an object", `[1, 2]`, []string{"not a JSON object"}},
 		{"other tenant", `{"tenant": "globex"}`, []string{`names tenant "globex"`, `-tenant is "acme"`}},
 		{"other kind", `{"kind": "listing.quantity.set"}`, []string{`names kind "listing.quantity.set"`}},
+		{"negative version", `{"version": -1}`, []string{"has version -1", "policy show"}},
 	}
 
 	for _, c := range cases {
@@ -602,6 +873,9 @@ func TestAdminRejectsBadPolicyNamingField(t *testing.T) {
 					t.Errorf("err = %q, want it to contain %q", r.err, want)
 				}
 			}
+			if strings.Contains(r.err.Error(), "v0") {
+				t.Errorf("err = %q names version 0, which no stored policy has", r.err)
+			}
 		})
 	}
 }
@@ -609,6 +883,8 @@ func TestAdminRejectsBadPolicyNamingField(t *testing.T) {
 func TestRunAdminExitCodes(t *testing.T) {
 	t.Setenv(config.EnvDatabaseURL, testenv.Postgres(t))
 	t.Setenv(config.EnvDataDir, t.TempDir())
+	// The cases run in order, so success creates the tenant that failure
+	// needs.
 	cases := []struct {
 		name   string
 		args   []string
@@ -617,10 +893,11 @@ func TestRunAdminExitCodes(t *testing.T) {
 		stderr string
 	}{
 		{"help", []string{"admin", "help"}, 0, "seller connect", ""},
+		{"success", []string{"admin", "tenant", "create", "-tenant", "acme"}, 0, "tenant acme is ready", ""},
 		{"command help", []string{"admin", "token", "issue", "-h"}, 0, "-label", ""},
 		{"usage error", []string{"admin", "user", "create", "-tenant", "acme", "-user", "alice", "-roles", "boss"}, 2, "", `noterp admin: -roles: role "boss" is unknown`},
 		{"failure", []string{"admin", "token", "issue", "-tenant", "acme", "-user", "nobody", "-label", "laptop"}, 1, "", "user nobody of tenant acme: not found"},
-		{"success", []string{"admin", "tenant", "create", "-tenant", "acme"}, 0, "tenant acme is ready", ""},
+		{"unknown tenant", []string{"admin", "user", "create", "-tenant", "nope", "-user", "alice", "-roles", "requester"}, 1, "", `tenant "nope" was not found`},
 	}
 
 	for _, c := range cases {

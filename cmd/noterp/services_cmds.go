@@ -39,10 +39,15 @@ func runAPI(ctx context.Context, cfg config.Config, logger *zap.Logger, args []s
 }
 
 // runWorker runs the Temporal worker until interrupted. It reads seller
-// refresh tokens from the development secret store.
+// refresh tokens from the development secret store. It is the only command
+// that may call Amazon's SP-API hosts (`noterp dev` uses the simulator
+// only), so it alone checks the LWA client settings.
 func runWorker(ctx context.Context, cfg config.Config, logger *zap.Logger, args []string, out io.Writer) error {
 	if err := noFlags("worker", args, out); err != nil {
 		return err
+	}
+	if err := cfg.CheckAmazonCredentials(); err != nil {
+		return usageErrorf("invalid configuration:\n%w", err)
 	}
 
 	st, err := store.Open(ctx, cfg.DatabaseURL, logger.Named("store"))

@@ -174,16 +174,29 @@ func (c Config) validate() []error {
 	if c.SPAPIRegion != "" && c.SPAPIEndpoint != "" {
 		add(fmt.Errorf("%s=%q and %s=%q are both set: set only one, the region for Amazon's hosts or the endpoint for another host", EnvSPAPIRegion, c.SPAPIRegion, EnvSPAPIEndpoint, c.SPAPIEndpoint))
 	}
-	if !c.Simulated() && c.LWAClientID == "" {
-		add(fmt.Errorf("%s is missing: Amazon's hosts need the LWA client id of your SP-API application", EnvLWAClientID))
-	}
-	if !c.Simulated() && c.LWAClientSecret == "" {
-		add(fmt.Errorf("%s is missing: Amazon's hosts need the LWA client secret of your SP-API application", EnvLWAClientSecret))
-	}
 	if c.TemporalNamespace == "" {
 		add(fmt.Errorf("%s is empty: name a Temporal namespace, such as %q", EnvTemporalNamespace, DefaultTemporalNamespace))
 	}
 	return problems
+}
+
+// CheckAmazonCredentials returns an error naming each missing LWA client
+// setting when the worker calls an SP-API host other than the simulator.
+// Load does not check them, because only the worker calls SP-API, and the
+// api, migrate and admin commands must run without them.
+func (c Config) CheckAmazonCredentials() error {
+	if c.Simulated() {
+		return nil
+	}
+
+	var problems []error
+	if c.LWAClientID == "" {
+		problems = append(problems, fmt.Errorf("%s is missing: Amazon's hosts need the LWA client id of your SP-API application", EnvLWAClientID))
+	}
+	if c.LWAClientSecret == "" {
+		problems = append(problems, fmt.Errorf("%s is missing: Amazon's hosts need the LWA client secret of your SP-API application", EnvLWAClientSecret))
+	}
+	return errors.Join(problems...)
 }
 
 func checkDatabaseURL(value string) error {

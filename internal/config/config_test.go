@@ -129,7 +129,6 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"simulator address", map[string]string{EnvAmazonSimAddr: "sim"}, []string{EnvAmazonSimAddr, `"sim"`}},
 		{"UI port", map[string]string{EnvTemporalUIPort: "web"}, []string{EnvTemporalUIPort, `"web"`, "1 to 65535"}},
 		{"region", map[string]string{EnvSPAPIRegion: "us"}, []string{EnvSPAPIRegion, `"us"`, "na, eu or fe"}},
-		{"region without LWA client", map[string]string{EnvSPAPIRegion: "na"}, []string{EnvLWAClientID, EnvLWAClientSecret, "missing"}},
 		{"region and endpoint", map[string]string{EnvSPAPIRegion: "na", EnvSPAPIEndpoint: "https://example.test", EnvLWAClientID: "id", EnvLWAClientSecret: "s"}, []string{EnvSPAPIRegion, EnvSPAPIEndpoint, "set only one"}},
 		{"endpoint relative", map[string]string{EnvSPAPIEndpoint: "sellingpartnerapi-na.amazon.com", EnvLWAClientID: "id", EnvLWAClientSecret: "s"}, []string{EnvSPAPIEndpoint, "absolute"}},
 		{"endpoint plain http", map[string]string{EnvSPAPIEndpoint: "http://sellingpartnerapi-na.amazon.com", EnvLWAClientID: "id", EnvLWAClientSecret: "s"}, []string{EnvSPAPIEndpoint, "use https"}},
@@ -151,6 +150,82 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadRegionWithoutLWAClient(t *testing.T) {
+	c, err := Load(env(map[string]string{EnvSPAPIRegion: "na"}))
+	if err != nil {
+		t.Fatalf("Load with a region and no LWA client: %v, want success so that commands other than the worker run", err)
+	}
+
+	err = c.CheckAmazonCredentials()
+	if err == nil {
+		t.Fatal("CheckAmazonCredentials with a region and no LWA client succeeded, want an error")
+	}
+	for _, fragment := range []string{EnvLWAClientID, EnvLWAClientSecret, "missing"} {
+		if !strings.Contains(err.Error(), fragment) {
+			t.Errorf("error %q does not contain %q", err, fragment)
+		}
+	}
+}
+
+func TestCheckAmazonCredentials(t *testing.T) {
+	cases := []struct {
+		name string
+		vars map[string]string
+		// missing are the variables the error must name; none means no
+		// error.
+		missing []string
+	}{
+		{"simulator", nil, nil},
+		{"simulator with client", map[string]string{EnvLWAClientID: "id", EnvLWAClientSecret: "s"}, nil},
+		{"region with client", map[string]string{EnvSPAPIRegion: "eu", EnvLWAClientID: "id", EnvLWAClientSecret: "s"}, nil},
+		{"region without secret", map[string]string{EnvSPAPIRegion: "fe", EnvLWAClientID: "id"}, []string{EnvLWAClientSecret}},
+		{"region without id", map[string]string{EnvSPAPIRegion: "fe", EnvLWAClientSecret: "s"}, []string{EnvLWAClientID}},
+		{"endpoint without client", map[string]string{EnvSPAPIEndpoint: "https://sellingpartnerapi-na.amazon.com"}, []string{EnvLWAClientID, EnvLWAClientSecret}},
+	}
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(env(tc.vars))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+
+			err = c.CheckAmazonCredentials()
+
+			if len(tc.missing) == 0 {
+				if err != nil {
+					t.Errorf("CheckAmazonCredentials = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("CheckAmazonCredentials succeeded, want an error naming %v", tc.missing)
+			}
+			for _, name := range tc.missing {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("error %q does not name %s", err, name)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckAmazonCredentialsHidesSecret(t *testing.T) {
+	c, err := Load(env(map[string]string{EnvSPAPIRegion: "na", EnvLWAClientSecret: "amzn1.oa2-cs.v1.hunter2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	err = c.CheckAmazonCredentials()
+
+	if err == nil {
+		t.Fatal("CheckAmazonCredentials without a client id succeeded")
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error %q contains the client secret", err)
 	}
 }
 
