@@ -654,15 +654,22 @@ func TestWorkerConfigLoadsOnceClientIDSet(t *testing.T) {
 	w, c := findWorkload(t, "Deployment", "worker")
 	env := containerEnv(t, c)
 
-	_, err := config.Load(lookupIn(env))
+	empty, err := config.Load(lookupIn(env))
+	if err != nil {
+		t.Fatalf("Deployment %s: its configuration does not load:\n%v", w.Name, err)
+	}
+	err = empty.CheckAmazonCredentials()
 	if err == nil || !strings.Contains(err.Error(), config.EnvLWAClientID) {
-		t.Errorf("Deployment %s with an empty %s loaded with error %v, want an error that names it", w.Name, config.EnvLWAClientID, err)
+		t.Errorf("Deployment %s with an empty %s passed the worker's credential check with error %v, want an error that names it", w.Name, config.EnvLWAClientID, err)
 	}
 
 	env[config.EnvLWAClientID] = "amzn1.application-oa2-client.sample"
 	cfg, err := config.Load(lookupIn(env))
 	if err != nil {
 		t.Fatalf("Deployment %s: its configuration does not load:\n%v", w.Name, err)
+	}
+	if err := cfg.CheckAmazonCredentials(); err != nil {
+		t.Errorf("Deployment %s with the client id set and the secret from its Secret: %v", w.Name, err)
 	}
 	if cfg.Simulated() {
 		t.Errorf("Deployment %s talks to the simulator, want Amazon's hosts of a region", w.Name)
