@@ -45,7 +45,7 @@ func TestApplyPriceSubmitsAndKeepsOfferFields(t *testing.T) {
 		t.Errorf("offer after the apply delay =\n%s\nwant the new price with discount and price bounds kept\n%s", got, demoOffer("22.49"))
 	}
 
-	rec, ok := h.store.execution(change.ActionID)
+	rec, ok := h.store.Execution(change.ActionID)
 	if !ok || rec.State != "sent" || rec.SubmissionID != resp.SubmissionID || rec.RequestID != resp.RequestID || rec.Status != "ACCEPTED" {
 		t.Errorf("execution record = %+v (found %t), want state sent with Amazon's submission id %s", rec, ok, resp.SubmissionID)
 	}
@@ -127,7 +127,7 @@ func TestApplyPriceAlreadyAtTargetWritesNothing(t *testing.T) {
 	if n := h.calls(amazonsim.OperationPatchListingsItem); n != 0 {
 		t.Errorf("patchListingsItem requests = %d, want 0", n)
 	}
-	if _, ok := h.store.execution(change.ActionID); ok {
+	if _, ok := h.store.Execution(change.ActionID); ok {
 		t.Error("an execution record was stored, want none when nothing is written")
 	}
 }
@@ -167,7 +167,7 @@ func TestApplyPriceOfferChangedSinceSnapshotIsStale(t *testing.T) {
 			if n := h.calls(amazonsim.OperationPatchListingsItem); n != 0 {
 				t.Errorf("patchListingsItem requests = %d, want 0", n)
 			}
-			if _, ok := h.store.execution(change.ActionID); ok {
+			if _, ok := h.store.Execution(change.ActionID); ok {
 				t.Error("an execution record was stored, want none for a stale offer")
 			}
 		})
@@ -199,7 +199,7 @@ func TestApplyPriceEarlierAttemptBlocksRewrite(t *testing.T) {
 			change := h.change(demoRef(), money.MustParse("22.49", "USD"))
 			prior := tt.prior
 			prior.ActionID, prior.Tenant = change.ActionID, change.Listing.Tenant
-			h.store.putExecution(prior)
+			h.store.PutExecution(prior)
 
 			result, err := h.apply(change)
 			if err != nil {
@@ -254,7 +254,7 @@ func TestApplyPriceRejectedAfterValidPreview(t *testing.T) {
 	if writes := h.listing(amazonsim.DemoSKU).Writes; writes != 0 {
 		t.Errorf("simulator writes = %d, want 0 for an INVALID submission", writes)
 	}
-	if rec, _ := h.store.execution(change.ActionID); rec.State != "sent" || rec.Status != "INVALID" {
+	if rec, _ := h.store.Execution(change.ActionID); rec.State != "sent" || rec.Status != "INVALID" {
 		t.Errorf("execution record = %+v, want state sent with Amazon's status INVALID", rec)
 	}
 }
@@ -262,7 +262,7 @@ func TestApplyPriceRejectedAfterValidPreview(t *testing.T) {
 func TestApplyPriceStoreFailureWritesNothing(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	change := h.change(demoRef(), money.MustParse("22.49", "USD"))
-	h.store.beginErr = errors.New("connection refused")
+	h.store.BeginErr = errors.New("connection refused")
 
 	_, err := h.apply(change)
 
@@ -303,7 +303,7 @@ func TestApplyPriceLostResponseIsNotResent(t *testing.T) {
 	if appErr := appError(t, err); appErr.NonRetryable() {
 		t.Errorf("error %v is non-retryable, want a retry that settles the unknown submission", err)
 	}
-	rec, _ := h.store.execution(change.ActionID)
+	rec, _ := h.store.Execution(change.ActionID)
 	result, err := h.apply(change)
 	if err != nil {
 		t.Fatalf("retried ApplyPrice: %v", err)

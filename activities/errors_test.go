@@ -55,7 +55,7 @@ func TestApplyPriceTransientErrorsAreRetryable(t *testing.T) {
 			if writes := h.listing(amazonsim.DemoSKU).Writes; writes != 0 {
 				t.Errorf("simulator writes = %d, want 0", writes)
 			}
-			rec, ok := h.store.execution(change.ActionID)
+			rec, ok := h.store.Execution(change.ActionID)
 			switch {
 			case tt.wantRecord == 0 && ok:
 				t.Errorf("execution record = %+v, want none before the write began", rec)

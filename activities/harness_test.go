@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/noterp/noterp/activities"
+	"github.com/noterp/noterp/activities/activitiestest"
 	"github.com/noterp/noterp/internal/amazon/lwa"
 	"github.com/noterp/noterp/internal/amazon/spapi"
 	"github.com/noterp/noterp/internal/amazonsim"
@@ -75,7 +76,7 @@ type harness struct {
 	t     *testing.T
 	clock *settableClock
 	sim   *amazonsim.Server
-	store *fakeStore
+	store *activitiestest.Store
 	acts  *activities.Activities
 	env   *testsuite.TestActivityEnvironment
 }
@@ -303,92 +304,7 @@ func wantRetryable(t *testing.T, err error, errType string) *temporal.Applicatio
 	return appErr
 }
 
-// fakeStore is an in-memory activities.Store.
-type fakeStore struct {
-	mu         sync.Mutex
-	policy     policy.Policy
-	records    []activities.ActionRecord
-	locks      map[string]string
-	executions map[string]activities.ExecutionRecord
-	// beginErr, when set, is returned by BeginExecution.
-	beginErr error
-}
-
-func newFakeStore() *fakeStore {
-	return &fakeStore{
-		policy:     policy.Default("acme", "listing.price.set"),
-		locks:      map[string]string{},
-		executions: map[string]activities.ExecutionRecord{},
-	}
-}
-
-func (s *fakeStore) LoadPolicy(_ context.Context, tenant, kind string) (policy.Policy, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.policy
-	p.Tenant, p.Kind = tenant, kind
-	return p, nil
-}
-
-func (s *fakeStore) RecordAction(_ context.Context, rec activities.ActionRecord) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.records = append(s.records, rec)
-	return nil
-}
-
-func (s *fakeStore) AcquireLock(_ context.Context, tenant, resource, actionID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key := tenant + "/" + resource
-	if holder, ok := s.locks[key]; ok && holder != actionID {
-		return fmt.Errorf("%s held by %s: %w", resource, holder, activities.ErrLockHeld)
-	}
-	s.locks[key] = actionID
-	return nil
-}
-
-func (s *fakeStore) ReleaseLock(_ context.Context, tenant, resource, actionID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key := tenant + "/" + resource
-	if s.locks[key] == actionID {
-		delete(s.locks, key)
-	}
-	return nil
-}
-
-func (s *fakeStore) BeginExecution(_ context.Context, tenant, actionID string) (*activities.ExecutionRecord, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.beginErr != nil {
-		return nil, s.beginErr
-	}
-	if rec, ok := s.executions[actionID]; ok && rec.State != "failed" {
-		return &rec, nil
-	}
-	s.executions[actionID] = activities.ExecutionRecord{ActionID: actionID, Tenant: tenant, State: "sending"}
-	return nil, nil
-}
-
-func (s *fakeStore) FinishExecution(_ context.Context, rec activities.ExecutionRecord) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.executions[rec.ActionID] = rec
-	return nil
-}
-
-// execution returns the stored execution record of actionID.
-func (s *fakeStore) execution(actionID string) (activities.ExecutionRecord, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.executions[actionID]
-	return rec, ok
-}
-
-// putExecution stores rec as if an earlier attempt had written it.
-func (s *fakeStore) putExecution(rec activities.ExecutionRecord) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.executions[rec.ActionID] = rec
+// newFakeStore returns an in-memory store serving the default policy.
+func newFakeStore() *activitiestest.Store {
+	return activitiestest.NewStore(policy.Default("acme", "listing.price.set"))
 }

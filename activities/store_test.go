@@ -55,7 +55,7 @@ func TestLoadPolicyNormalizesAndValidates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, harnessOptions{})
-			tt.edit(&h.store.policy)
+			tt.edit(&h.store.Policy)
 
 			value, err := h.env.ExecuteActivity(h.acts.LoadPolicy, activities.PolicyRequest{Tenant: "acme", Kind: "listing.price.set"})
 
@@ -90,10 +90,10 @@ func TestRecordActionStoresProjectionRow(t *testing.T) {
 		t.Fatalf("RecordAction: %v", err)
 	}
 
-	if len(h.store.records) != 1 {
-		t.Fatalf("stored rows = %d, want 1", len(h.store.records))
+	if len(h.store.Records()) != 1 {
+		t.Fatalf("stored rows = %d, want 1", len(h.store.Records()))
 	}
-	got := h.store.records[0]
+	got := h.store.Records()[0]
 	if got.ActionID != rec.ActionID || got.Status != rec.Status || got.WorkflowID != rec.WorkflowID || !got.UpdatedAt.Equal(rec.UpdatedAt) {
 		t.Errorf("stored row = %+v, want %+v", got, rec)
 	}

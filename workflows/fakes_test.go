@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/noterp/noterp/activities"
+	"github.com/noterp/noterp/activities/activitiestest"
 	"github.com/noterp/noterp/internal/amazon/spapi"
 	"github.com/noterp/noterp/internal/policy"
 )
@@ -122,80 +122,7 @@ func (f *fakeListings) currentOffer() json.RawMessage {
 	return f.offer
 }
 
-// fakeStore is an in-memory activities.Store.
-type fakeStore struct {
-	mu         sync.Mutex
-	policy     policy.Policy
-	records    []activities.ActionRecord
-	locks      map[string]string
-	executions map[string]activities.ExecutionRecord
-}
-
-func newFakeStore(p policy.Policy) *fakeStore {
-	return &fakeStore{policy: p, locks: map[string]string{}, executions: map[string]activities.ExecutionRecord{}}
-}
-
-func (s *fakeStore) LoadPolicy(context.Context, string, string) (policy.Policy, error) {
-	return s.policy, nil
-}
-
-func (s *fakeStore) RecordAction(_ context.Context, rec activities.ActionRecord) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.records = append(s.records, rec)
-	return nil
-}
-
-func (s *fakeStore) AcquireLock(_ context.Context, tenant, resource, actionID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if holder, ok := s.locks[tenant+"/"+resource]; ok && holder != actionID {
-		return fmt.Errorf("held by %s: %w", holder, activities.ErrLockHeld)
-	}
-	s.locks[tenant+"/"+resource] = actionID
-	return nil
-}
-
-func (s *fakeStore) ReleaseLock(_ context.Context, tenant, resource, actionID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.locks[tenant+"/"+resource] == actionID {
-		delete(s.locks, tenant+"/"+resource)
-	}
-	return nil
-}
-
-func (s *fakeStore) BeginExecution(_ context.Context, tenant, actionID string) (*activities.ExecutionRecord, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if rec, ok := s.executions[actionID]; ok && rec.State != "failed" {
-		return &rec, nil
-	}
-	s.executions[actionID] = activities.ExecutionRecord{ActionID: actionID, Tenant: tenant, State: "sending"}
-	return nil, nil
-}
-
-func (s *fakeStore) FinishExecution(_ context.Context, rec activities.ExecutionRecord) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.executions[rec.ActionID] = rec
-	return nil
-}
-
-func (s *fakeStore) statuses() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, r := range s.records {
-		if len(out) == 0 || out[len(out)-1] != r.Status {
-			out = append(out, r.Status)
-		}
-	}
-	return out
-}
-
-func (s *fakeStore) lockCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.locks)
+// newFakeStore returns an in-memory store serving p.
+func newFakeStore(p policy.Policy) *activitiestest.Store {
+	return activitiestest.NewStore(p)
 }

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/noterp/noterp/activities"
+	"github.com/noterp/noterp/activities/activitiestest"
 	"github.com/noterp/noterp/internal/listing"
 	"github.com/noterp/noterp/internal/money"
 	"github.com/noterp/noterp/internal/policy"
@@ -40,7 +41,7 @@ type scenario struct {
 	t        *testing.T
 	env      *testsuite.TestWorkflowEnvironment
 	listings *fakeListings
-	store    *fakeStore
+	store    *activitiestest.Store
 	input    workflows.ActionInput
 	// rejections collects the errors of rejected Updates, by label.
 	rejections map[string]error
@@ -180,13 +181,13 @@ func TestApprovedChangeIsAppliedVerifiedAndReviewed(t *testing.T) {
 		t.Errorf("approvals = %+v, want one by %s", st.Approvals, approver.UserID)
 	}
 
-	got := strings.Join(s.store.statuses(), ",")
+	got := strings.Join(s.store.Statuses(), ",")
 	want := "proposed,pending_approval,approved,executing,verifying,in_review,closed"
 	if got != want {
 		t.Errorf("projection statuses = %s, want %s", got, want)
 	}
-	if s.store.lockCount() != 0 {
-		t.Errorf("locks left held: %d", s.store.lockCount())
+	if s.store.LockCount() != 0 {
+		t.Errorf("locks left held: %d", s.store.LockCount())
 	}
 }
 
@@ -267,7 +268,7 @@ func TestOfferChangedSinceProposalEndsStale(t *testing.T) {
 	if writes, _ := s.listings.counts(); writes != 0 {
 		t.Errorf("writes = %d, want 0", writes)
 	}
-	if s.store.lockCount() != 0 {
+	if s.store.LockCount() != 0 {
 		t.Errorf("lock left held after stale")
 	}
 }

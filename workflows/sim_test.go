@@ -167,8 +167,8 @@ func TestSimApprovedChangeIsAppliedAndVerified(t *testing.T) {
 	if got := state.Attributes["purchasable_offer"]; !listing.Equal(got, simDemoOffer("22.49")) {
 		t.Errorf("offer after the action =\n%s\nwant the new price with discount and price bounds kept\n%s", got, simDemoOffer("22.49"))
 	}
-	if s.store.lockCount() != 0 {
-		t.Errorf("locks left held: %d", s.store.lockCount())
+	if s.store.LockCount() != 0 {
+		t.Errorf("locks left held: %d", s.store.LockCount())
 	}
 }
 
@@ -217,8 +217,8 @@ func TestSimAcceptedButNotAppliedFails(t *testing.T) {
 	if writes := s.demoListing().Writes; writes != 1 {
 		t.Errorf("simulator writes = %d, want 1", writes)
 	}
-	if s.store.lockCount() != 0 {
-		t.Errorf("locks left held: %d", s.store.lockCount())
+	if s.store.LockCount() != 0 {
+		t.Errorf("locks left held: %d", s.store.LockCount())
 	}
 }
 
@@ -277,8 +277,8 @@ func TestSimRevokedSellerAfterApprovalBlocksAuth(t *testing.T) {
 	if writes := s.demoListing().Writes; writes != 0 {
 		t.Errorf("simulator writes = %d, want 0", writes)
 	}
-	if s.store.lockCount() != 0 {
-		t.Errorf("locks left held: %d", s.store.lockCount())
+	if s.store.LockCount() != 0 {
+		t.Errorf("locks left held: %d", s.store.LockCount())
 	}
 }
 
