@@ -84,3 +84,12 @@ func TestLogsNeverContainTokens(t *testing.T) {
 		t.Errorf("access log lines = %d, want one per request (3)", len(access))
 	}
 }
+
+func TestWrongMethodIsMethodNotAllowed(t *testing.T) {
+	h := newHarness(t)
+
+	for _, path := range []string{"/v1/tenants/acme/actions", "/v1/tenants/acme/actions/act_1/approve"} {
+		rec := h.do(http.MethodDelete, path, h.tokens["requester"], "")
+		wantError(t, rec, http.StatusMethodNotAllowed, "method_not_allowed")
+	}
+}

@@ -118,9 +118,9 @@ func toError(err error) *Error {
 	if errors.As(err, &httpErr) {
 		switch httpErr.Code {
 		case http.StatusNotFound:
-			return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such route: check the method and path against the API reference", Err: err}
+			return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such route: check the method and path against the API reference in docs/openapi.yaml", Err: err}
 		case http.StatusMethodNotAllowed:
-			return &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Message: "method not allowed on this path: check the API reference", Err: err}
+			return &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Message: "method not allowed on this path: docs/openapi.yaml lists the methods each path takes", Err: err}
 		case http.StatusRequestEntityTooLarge:
 			return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeTooLarge, Message: "request body is larger than 1 MiB: send a smaller body", Err: err}
 		}

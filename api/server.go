@@ -116,15 +116,19 @@ func (s *Server) routes(codecOrigins []string) {
 		codec.OPTIONS(path, s.codec)
 	}
 
-	tenant := e.Group("/v1/tenants/:tenant", s.authenticate)
-	tenant.POST("/actions", s.createAction)
-	tenant.GET("/actions", s.listActions)
-	tenant.GET("/actions/:id", s.getAction)
-	tenant.GET("/actions/:id/history", s.getHistory)
-	tenant.POST("/actions/:id/approve", s.approve)
-	tenant.POST("/actions/:id/reject", s.reject)
-	tenant.POST("/actions/:id/cancel", s.cancel)
-	tenant.POST("/actions/:id/review", s.review)
+	// Authentication is route middleware rather than group middleware:
+	// Echo adds catch-all routes for a group's middleware, which would turn
+	// a wrong method on a known path into 404 instead of 405.
+	tenant := e.Group("/v1/tenants/:tenant")
+	auth := s.authenticate
+	tenant.POST("/actions", s.createAction, auth)
+	tenant.GET("/actions", s.listActions, auth)
+	tenant.GET("/actions/:id", s.getAction, auth)
+	tenant.GET("/actions/:id/history", s.getHistory, auth)
+	tenant.POST("/actions/:id/approve", s.approve, auth)
+	tenant.POST("/actions/:id/reject", s.reject, auth)
+	tenant.POST("/actions/:id/cancel", s.cancel, auth)
+	tenant.POST("/actions/:id/review", s.review, auth)
 }
 
 // Handler returns the server's HTTP handler, for httptest and embedding.
