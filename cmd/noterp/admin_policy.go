@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/noterp/noterp/internal/policy"
+	"github.com/noterp/noterp/internal/store"
 	"github.com/noterp/noterp/workflows"
 )
 
@@ -59,19 +60,24 @@ func adminPolicySet(ctx context.Context, s *adminSession, fs *flag.FlagSet, args
 	}
 	defer st.Close()
 
+	var stored policy.Policy
 	if edited.hasBaseVersion {
-		// NOTE: the check and the store below are two statements, so a
-		// policy stored between them is still overwritten. The store has no
-		// conditional write yet.
-		current, err := st.StoredPolicyVersion(ctx, *tenant, *kind)
-		if err != nil {
-			return withMigrateHint(err)
-		}
-		if err := checkPolicyBaseVersion(edited.baseVersion, current, *tenant, *kind); err != nil {
+		// The conditional write stores the file only if no version after
+		// its base exists, so a concurrent edit is never overwritten.
+		stored, err = st.PutPolicyAfter(ctx, edited.policy, edited.baseVersion)
+		if errors.Is(err, store.ErrPolicyVersionTaken) {
+			current, lookupErr := st.StoredPolicyVersion(ctx, *tenant, *kind)
+			if lookupErr != nil {
+				return withMigrateHint(lookupErr)
+			}
+			if stale := checkPolicyBaseVersion(edited.baseVersion, current, *tenant, *kind); stale != nil {
+				return stale
+			}
 			return err
 		}
+	} else {
+		stored, err = st.PutPolicy(ctx, edited.policy)
 	}
-	stored, err := st.PutPolicy(ctx, edited.policy)
 	if err != nil {
 		return withMigrateHint(err)
 	}

@@ -72,14 +72,19 @@ func (s *Store) insertPolicyVersion(ctx context.Context, p policy.Policy) (polic
 		return policy.Policy{}, fmt.Errorf("find next policy version of tenant %s for %s: %w", p.Tenant, p.Kind, err)
 	}
 	p.Version = next
+	return s.insertPolicy(ctx, p)
+}
 
+// insertPolicy stores p under its version; an existing version fails with
+// PostgreSQL's unique violation (23505).
+func (s *Store) insertPolicy(ctx context.Context, p policy.Policy) (policy.Policy, error) {
 	document, err := json.Marshal(p)
 	if err != nil {
 		return policy.Policy{}, fmt.Errorf("encode policy of tenant %s for %s: %w", p.Tenant, p.Kind, err)
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO policies (tenant, kind, version, document) VALUES ($1, $2, $3, $4)`, p.Tenant, p.Kind, p.Version, document)
 	if err != nil {
-		return policy.Policy{}, fmt.Errorf("store policy of tenant %s for %s v%d: %w", p.Tenant, p.Kind, p.Version, err)
+		return policy.Policy{}, fmt.Errorf("store policy of tenant %s for %s version %d: %w", p.Tenant, p.Kind, p.Version, err)
 	}
 	return p, nil
 }

@@ -2,12 +2,14 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/noterp/noterp/internal/policy"
+	"github.com/noterp/noterp/internal/store"
 	"github.com/noterp/noterp/workflows"
 )
 
@@ -77,5 +79,57 @@ func TestPutPolicyRejectsInvalidPolicy(t *testing.T) {
 		if _, err := s.PutPolicy(context.Background(), p); err == nil {
 			t.Errorf("%s: PutPolicy succeeded", name)
 		}
+	}
+}
+
+func TestPutPolicyAfterRejectsStaleBase(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	p := policy.Default("acme", "listing.price.set")
+	if err := s.CreateTenant(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+
+	first, err := s.PutPolicyAfter(ctx, p, 0)
+	if err != nil || first.Version != 1 {
+		t.Fatalf("PutPolicyAfter from the default = v%d, %v; want version 1", first.Version, err)
+	}
+	if _, err := s.PutPolicyAfter(ctx, p, 0); !errors.Is(err, store.ErrPolicyVersionTaken) {
+		t.Fatalf("second write from the default: %v, want ErrPolicyVersionTaken", err)
+	}
+	second, err := s.PutPolicyAfter(ctx, p, 1)
+	if err != nil || second.Version != 2 {
+		t.Fatalf("PutPolicyAfter from version 1 = v%d, %v; want version 2", second.Version, err)
+	}
+}
+
+func TestPutPolicyAfterConcurrentHasOneWinner(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	p := policy.Default("acme", "listing.price.set")
+	if err := s.CreateTenant(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+
+	const writers = 8
+	errs := make(chan error, writers)
+	for range writers {
+		go func() {
+			_, err := s.PutPolicyAfter(ctx, p, 0)
+			errs <- err
+		}()
+	}
+	wins := 0
+	for range writers {
+		err := <-errs
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, store.ErrPolicyVersionTaken):
+			t.Errorf("writer failed with %v, want nil or ErrPolicyVersionTaken", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d writers stored a policy from the same base, want exactly 1", wins)
 	}
 }
