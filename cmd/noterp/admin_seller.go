@@ -193,10 +193,8 @@ func readSecret(in io.Reader, description string) (string, error) {
 }
 
 // adminSellerDisconnect deletes a seller's LWA refresh token, so the worker
-// can no longer call SP-API for the seller.
-//
-// NOTE: the connection row stays in PostgreSQL, because the store has no
-// method to delete or mark a seller connection.
+// can no longer call SP-API for the seller, and then its connection row, so
+// the API rejects new actions for it and another tenant may connect it.
 func adminSellerDisconnect(ctx context.Context, s *adminSession, fs *flag.FlagSet, args []string) error {
 	tenant := tenantFlag(fs)
 	sellerID := sellerIDFlag(fs)
@@ -228,12 +226,17 @@ func adminSellerDisconnect(ctx context.Context, s *adminSession, fs *flag.FlagSe
 	if err != nil {
 		return err
 	}
+	// The token goes first: a failure after it leaves a connection without
+	// a token, which fails closed, never a token without a connection.
 	if err := refreshTokens.DeleteRefreshToken(ctx, *sellerID); err != nil {
 		return fmt.Errorf("delete refresh token of seller %s of tenant %s: %w", *sellerID, *tenant, err)
 	}
+	if err := st.DeleteSellerConnection(ctx, *tenant, *sellerID); err != nil {
+		return withMigrateHint(err)
+	}
 	s.recordAudit(ctx, st, *tenant, "seller.disconnected", map[string]any{"sellerId": *sellerID})
 
-	fmt.Fprintf(s.out, "refresh token of seller %s of tenant %s deleted from %s; the connection row stays in the database, and actions for the seller fail until it is connected again\n",
+	fmt.Fprintf(s.out, "seller %s disconnected from tenant %s: its refresh token was deleted from %s and new actions for it are rejected until it is connected again\n",
 		*sellerID, *tenant, s.cfg.SecretsFile)
 	return nil
 }

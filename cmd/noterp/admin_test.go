@@ -393,12 +393,18 @@ func TestAdminSellerDisconnectDeletesToken(t *testing.T) {
 
 	out := h.mustRun(t, "", "seller", "disconnect", "-tenant", "acme", "-seller-id", "A1EXAMPLESELLER")
 
-	if !strings.Contains(out, "refresh token of seller A1EXAMPLESELLER of tenant acme deleted") {
-		t.Errorf("stdout = %q, want the deletion confirmed", out)
+	if !strings.Contains(out, "seller A1EXAMPLESELLER disconnected from tenant acme") {
+		t.Errorf("stdout = %q, want the disconnection confirmed", out)
 	}
 	if _, err := h.secrets(t).RefreshToken(context.Background(), "A1EXAMPLESELLER"); !errors.Is(err, secrets.ErrNotFound) {
 		t.Errorf("RefreshToken after disconnect = %v, want secrets.ErrNotFound", err)
 	}
+	if _, err := h.store(t).GetSellerConnection(context.Background(), "acme", "A1EXAMPLESELLER"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("connection after disconnect = %v, want store.ErrNotFound", err)
+	}
+
+	h.createTenants(t, "globex")
+	h.mustRun(t, testRefreshToken, "seller", "connect", "-tenant", "globex", "-seller-id", "A1EXAMPLESELLER", "-region", "eu", "-marketplaces", "A1F83G8C2ARO7P")
 }
 
 func TestAdminSellerDisconnectOtherTenant(t *testing.T) {

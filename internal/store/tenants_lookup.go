@@ -18,8 +18,7 @@ func (s *Store) TenantExists(ctx context.Context, tenant string) (bool, error) {
 }
 
 // SellerConnectedElsewhere reports whether a tenant other than tenant has a
-// connection to sellerID. A disconnected seller still counts, because
-// disconnecting deletes only the refresh token and keeps the connection row.
+// connection to sellerID.
 func (s *Store) SellerConnectedElsewhere(ctx context.Context, tenant, sellerID string) (bool, error) {
 	var connected bool
 	err := s.pool.QueryRow(ctx, `
@@ -64,4 +63,18 @@ func (s *Store) StoredPolicyVersion(ctx context.Context, tenant, kind string) (i
 		return 0, fmt.Errorf("look up policy version of tenant %s for %s: %w", tenant, kind, err)
 	}
 	return version, nil
+}
+
+// DeleteSellerConnection removes tenant's connection to sellerID, so new
+// actions for the seller are rejected and another tenant may connect it.
+// It returns an error wrapping ErrNotFound when there is no such connection.
+func (s *Store) DeleteSellerConnection(ctx context.Context, tenant, sellerID string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM seller_connections WHERE tenant = $1 AND seller_id = $2`, tenant, sellerID)
+	if err != nil {
+		return fmt.Errorf("delete connection of tenant %s to seller %s: %w", tenant, sellerID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("connection of tenant %s to seller %s: %w", tenant, sellerID, ErrNotFound)
+	}
+	return nil
 }
