@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -129,8 +130,14 @@ func TestDevStartsStackAndStopsCleanly(t *testing.T) {
 	for run := 1; run <= 2; run++ {
 		env := startAndStopDev(t, cfg, run)
 		tokens = append(tokens, env.RequesterToken)
-		if listeningAt(temporalAddr) || listeningAt(cfg.APIAddr) || listeningAt(cfg.AmazonSimAddr) {
-			t.Fatalf("run %d: a part still listens after the stack stopped", run)
+		parts := map[string]string{"Temporal": temporalAddr, "API": cfg.APIAddr, "simulator": cfg.AmazonSimAddr}
+		for name, addr := range parts {
+			if stillListening(addr) {
+				// ss names the listening process, to tell a part of this
+				// stack from another test binary's server on the same port.
+				out, _ := exec.Command("ss", "-ltnp").CombinedOutput()
+				t.Fatalf("run %d: the %s still listens at %s after the stack stopped; listeners:\n%s", run, name, addr, out)
+			}
 		}
 	}
 	if tokens[0] == tokens[1] {
@@ -207,6 +214,20 @@ func mustKey(t *testing.T, cfg config.Config) []byte {
 		t.Fatal(err)
 	}
 	return key
+}
+
+// stillListening reports whether something keeps accepting connections at
+// addr over a few checks. Other test packages start Temporal dev servers
+// that bind random free ports, so one of them may briefly take a port this
+// test freed; a part of this stack that failed to stop listens throughout.
+func stillListening(addr string) bool {
+	for range 10 {
+		if !listeningAt(addr) {
+			return false
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	return true
 }
 
 func listeningAt(addr string) bool {
