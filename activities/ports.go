@@ -15,13 +15,13 @@ type ListingsAPI interface {
 }
 
 // ExecutionRecord is the durable mark of one action's write to Amazon. It
-// is stored before the write is sent and completed with Amazon's answer,
+// is stored before the write is sent and completed with Amazon's response,
 // so a retried activity can tell that a write may already have been sent.
 type ExecutionRecord struct {
 	ActionID string
 	Tenant   string
-	// State is "sending" until Amazon's answer is stored, then "sent", or
-	// "failed" when Amazon answered with an error.
+	// State is "sending" until Amazon's response is stored, then "sent", or
+	// "failed" when Amazon responded with an error.
 	State        string
 	HTTPStatus   int
 	RequestID    string
@@ -44,10 +44,10 @@ type Store interface {
 	AcquireLock(ctx context.Context, tenant, resource, actionID string) error
 	// ReleaseLock frees the lock if actionID holds it; otherwise it does nothing.
 	ReleaseLock(ctx context.Context, tenant, resource, actionID string) error
-	// BeginExecution stores a "sending" record for actionID and returns nil,
-	// unless a record in state "sending" or "sent" exists: then it stores
-	// nothing and returns that record. A "failed" record (Amazon answered
-	// with an error, so nothing took effect) is replaced.
+	// BeginExecution stores a "sending" record for actionID and returns nil.
+	// If a record in state "sending" or "sent" exists, it stores nothing and
+	// returns that record. A "failed" record is replaced, because Amazon
+	// responded with an error and so nothing took effect.
 	BeginExecution(ctx context.Context, tenant, actionID string) (*ExecutionRecord, error)
 	// FinishExecution stores Amazon's answer on the action's record.
 	FinishExecution(ctx context.Context, rec ExecutionRecord) error

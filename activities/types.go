@@ -43,7 +43,7 @@ type Issue struct {
 	Categories     []string `json:"categories,omitempty"`
 }
 
-// AmazonResponse is what NotERP keeps of one Amazon call as evidence.
+// AmazonResponse is the evidence NotERP keeps of one Amazon call.
 type AmazonResponse struct {
 	Operation    string  `json:"operation"`
 	HTTPStatus   int     `json:"httpStatus"`
@@ -76,8 +76,8 @@ type PriceChange struct {
 	Snapshot OfferSnapshot `json:"snapshot"`
 }
 
-// PreviewResult is Amazon's VALIDATION_PREVIEW answer. It is advisory:
-// Amazon may still reject the real submission.
+// PreviewResult is Amazon's response to a VALIDATION_PREVIEW request. It is
+// advisory, because Amazon may still reject the real submission.
 type PreviewResult struct {
 	Status   string         `json:"status"`
 	Issues   []Issue        `json:"issues,omitempty"`
@@ -91,8 +91,9 @@ const (
 	OutcomeStale            = "stale"
 	OutcomeRejectedByAmazon = "rejected_by_amazon"
 	// OutcomeSubmissionUnknown means an earlier attempt began a write whose
-	// answer was lost (the worker stopped mid-call). NotERP does not send
-	// the write again; verification decides whether it took effect.
+	// response was lost, for example because the worker stopped mid-call.
+	// NotERP does not send the write again, and verification decides
+	// whether it took effect.
 	OutcomeSubmissionUnknown = "submission_unknown"
 )
 

@@ -568,8 +568,8 @@ func TestAPIProbesNameServedRoutes(t *testing.T) {
 		}
 	}
 
-	// The liveness endpoint must answer without PostgreSQL or Temporal, or
-	// an outage of either would restart every API pod.
+	// The liveness endpoint must respond without PostgreSQL or Temporal,
+	// because otherwise an outage of either would restart every API pod.
 	recorder := httptest.NewRecorder()
 	handler.ServeHTTP(recorder, httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	if recorder.Code != http.StatusOK {

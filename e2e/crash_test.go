@@ -74,9 +74,9 @@ func (s *stack) startWorker(bin, logName string) *exec.Cmd {
 }
 
 // TestWorkerCrashDuringWriteAppliesOnce kills the worker process while its
-// patchListingsItem call is in flight (Amazon has taken the write but not
-// answered), starts a new worker, and checks that the change took effect
-// exactly once.
+// patchListingsItem call is in flight, after Amazon has taken the write but
+// before it responds. It then starts a new worker and checks that the
+// change took effect exactly once.
 func TestWorkerCrashDuringWriteAppliesOnce(t *testing.T) {
 	s := newStack(t, false)
 	bin := buildNoterp(t)
@@ -85,7 +85,7 @@ func TestWorkerCrashDuringWriteAppliesOnce(t *testing.T) {
 	id := s.propose("e2e-crash-1", "22.49")
 	st := s.waitForStatus(id, workflows.StatusPendingApproval)
 
-	// The next submission is recorded and applied at once, but its answer
+	// The next submission is recorded and applied at once, but its response
 	// is held back long enough to kill the worker that waits for it.
 	if err := s.sim.AddFault(amazonsim.Fault{
 		SellerID: s.demo.SellerID, Operation: amazonsim.OperationPatchListingsItem,

@@ -31,7 +31,7 @@ type fakeListings struct {
 
 	previewStatus string
 	patchStatus   string
-	// throttleReads answers that many reads with 429 first.
+	// throttleReads is how many reads get 429 before reads succeed.
 	throttleReads int
 	// onRead runs before each read, to change the listing between calls.
 	onRead func(n int, f *fakeListings)

@@ -19,9 +19,9 @@ var nonRetryable = []string{
 	activities.ErrTypeInvalidInput,
 }
 
-// amazonOptions bounds one Amazon read or preview: throttling and 5xx
-// answers retry with backoff (or the delay the activity names) for up to
-// ten minutes.
+// amazonOptions bounds one Amazon read or preview. Throttling and 5xx
+// responses retry with backoff, or after the delay the activity names, for
+// up to ten minutes.
 func amazonOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout:    30 * time.Second,
@@ -67,7 +67,7 @@ func storeOptions(ctx workflow.Context) workflow.Context {
 }
 
 // lockOptions waits up to ten minutes for another action's lock on the
-// same listing to be released; after that the action fails rather than
+// same listing to be released. After that the action fails rather than
 // writing beside the other one.
 func lockOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{

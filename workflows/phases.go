@@ -15,7 +15,7 @@ import (
 	"github.com/noterp/noterp/internal/policy"
 )
 
-// propose reads the listing, asks Amazon to validate the change, judges it
+// propose reads the listing, has Amazon validate the change, judges it
 // under the tenant's policy and records the proposal with its hash.
 func (r *run) propose() (bool, error) {
 	var snapshot activities.OfferSnapshot

@@ -52,7 +52,7 @@ func WorkflowID(tenant, idempotencyKey string) string {
 	return "action:" + tenant + ":" + idempotencyKey
 }
 
-// Status is where an action is in its life.
+// Status is the stage of an action in its lifecycle.
 type Status string
 
 // Statuses of an action. The main path runs proposed → pending_approval →
@@ -247,7 +247,7 @@ type Decision struct {
 	At      time.Time `json:"at"`
 }
 
-// Execution is what happened when the change was applied.
+// Execution is the record of applying the change to Amazon.
 type Execution struct {
 	StartedAt  time.Time               `json:"startedAt"`
 	FinishedAt time.Time               `json:"finishedAt"`

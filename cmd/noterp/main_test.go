@@ -219,7 +219,7 @@ func mustKey(t *testing.T, cfg config.Config) []byte {
 // stillListening reports whether something keeps accepting connections at
 // addr over a few checks. Other test packages start Temporal dev servers
 // that bind random free ports, so one of them may briefly take a port this
-// test freed; a part of this stack that failed to stop listens throughout.
+// test freed. A part of this stack that failed to stop listens throughout.
 func stillListening(addr string) bool {
 	for range 10 {
 		if !listeningAt(addr) {

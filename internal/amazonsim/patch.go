@@ -25,7 +25,7 @@ var selectorKeys = []string{"marketplace_id", "language_tag", "audience", "fulfi
 // applyPatches returns a copy of attributes with patches applied the way
 // Amazon applies them. replace swaps the attribute's entries for the
 // request's marketplaces, so sibling fields the patch does not resend are
-// lost; entries of other marketplaces stay, because a request acts only on
+// lost. Entries of other marketplaces stay, because a request acts only on
 // the marketplaces it names. merge updates the fields of the
 // entries with the same selectors. add replaces or appends entries. delete
 // removes the entries matching the given selectors, or the whole attribute
@@ -59,8 +59,8 @@ func applyPatches(attributes map[string]json.RawMessage, patches []patchOperatio
 // replaceEntries returns the attribute with the entries of the patch's
 // marketplaces replaced by the patch value. Entries without a
 // marketplace_id belong to every marketplace and are replaced too.
-// NOTE: Amazon documents that replace swaps the whole attribute but not
-// whether entries of marketplaces outside the request survive; keeping them
+// NOTE: Amazon documents that replace swaps the whole attribute, but not
+// whether entries of marketplaces outside the request survive. Keeping them
 // matches getListingsItem, which returns only the requested marketplaces.
 func replaceEntries(existing json.RawMessage, patch patchOperation) json.RawMessage {
 	if len(patch.marketplaceIDs) == 0 {

@@ -56,7 +56,7 @@ type Policy struct {
 	VerifyTimeout    Duration `json:"verifyTimeout"`
 }
 
-// Outcome is what a policy decided about a proposal.
+// Outcome is a policy's decision about a proposal.
 type Outcome string
 
 // Outcomes of Evaluate.

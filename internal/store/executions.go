@@ -15,9 +15,9 @@ const (
 )
 
 // BeginExecution stores a "sending" record for tenant's actionID and
-// returns nil, unless a "sending" or "sent" record exists: then it stores
-// nothing and returns that record. A "failed" record, left when Amazon
-// answered with an error and so nothing took effect, is replaced. Of
+// returns nil. If a "sending" or "sent" record exists, it stores nothing
+// and returns that record. A "failed" record, left when Amazon responded
+// with an error and so nothing took effect, is replaced. Of
 // concurrent callers exactly one gets nil.
 func (s *Store) BeginExecution(ctx context.Context, tenant, actionID string) (*activities.ExecutionRecord, error) {
 	if tenant == "" || actionID == "" {

@@ -15,9 +15,9 @@ import (
 var ErrPolicyVersionTaken = errors.New("a newer policy version was stored")
 
 // PutPolicyAfter validates p and stores it as version base+1 of its tenant
-// and kind, only if no version after base exists. The primary key makes the
-// check and the write one statement, so of two writers editing from the
-// same version exactly one succeeds; the other gets an error wrapping
+// and kind, only if no version after base exists. The primary key turns a
+// race into a failed insert, so of two writers editing from the same
+// version exactly one succeeds. The other gets an error wrapping
 // ErrPolicyVersionTaken. base 0 means the default policy, before any
 // stored version. Unlike PutPolicy, it does not create the tenant.
 func (s *Store) PutPolicyAfter(ctx context.Context, p policy.Policy, base int) (policy.Policy, error) {

@@ -133,7 +133,7 @@ func (e *Error) appCredentialsExpired() bool {
 // that fails with it may be sent again.
 var ErrNotSent = errors.New("request not sent")
 
-// IsAccessTokenRejected reports whether err is a 403 whose body says the
+// IsAccessTokenRejected reports whether err is a 403 whose body states the
 // access token is expired, revoked, malformed or invalid. The client has
 // already refreshed the token and retried once when it returns such an
 // error, so the seller's authorization is the likely cause.
